@@ -1,0 +1,65 @@
+"""Loading a catalogue from YAML, with errors that say where the declaration is wrong."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from xinyong.catalogue.model import Catalogue
+from xinyong.errors import CatalogueError
+from xinyong.identifiers import IdentifierError, validate_uscc
+
+
+def load_catalogue(path: Path | str) -> Catalogue:
+    """Read and validate a catalogue file. Raises :class:`CatalogueError` listing problems."""
+    p = Path(path)
+    try:
+        raw = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise CatalogueError(f"cannot read catalogue {p}: {exc.strerror}", code="catalogue_unreadable") from exc
+    except yaml.YAMLError as exc:
+        raise CatalogueError(f"{p} is not valid YAML: {exc}", code="catalogue_not_yaml") from exc
+    return parse_catalogue(raw, source=str(p))
+
+
+def parse_catalogue(raw: object, *, source: str = "<catalogue>") -> Catalogue:
+    if not isinstance(raw, dict):
+        raise CatalogueError(f"{source}: a catalogue is a mapping at the top level")
+    try:
+        cat = Catalogue.model_validate(raw)
+    except ValidationError as exc:
+        problems = [
+            {"location": ".".join(str(x) for x in e["loc"]), "message": e["msg"]}
+            for e in exc.errors(include_url=False)
+        ]
+        first = problems[0]
+        raise CatalogueError(
+            f"{source}: {first['location'] or 'catalogue'}: {first['message']}",
+            problems=problems,
+        ) from None
+    for p in cat.providers:
+        try:
+            validate_uscc(p.uscc)
+        except IdentifierError as exc:
+            raise CatalogueError(
+                f"{source}: provider {p.code!r} has an invalid USCC: {exc.message}",
+                problems=[{"location": f"providers.{p.code}.uscc", "message": exc.message}],
+            ) from None
+    return cat
+
+
+@lru_cache(maxsize=8)
+def _cached(path: str) -> Catalogue:
+    return load_catalogue(path)
+
+
+def default_catalogue(path: Path | str | None = None) -> Catalogue:
+    """The catalogue named by the settings (cached per path)."""
+    if path is None:
+        from xinyong.settings import get_settings
+
+        path = get_settings().catalogue_path
+    return _cached(str(Path(path).resolve()))

@@ -1,0 +1,1 @@
+"""The ``xinyong`` command line: one module per command group."""

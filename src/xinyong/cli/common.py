@@ -1,0 +1,31 @@
+"""What every command shares: the console and turning typed errors into exit codes."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import typer
+from rich.console import Console
+
+from xinyong.errors import XinyongError
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+@contextmanager
+def reported_errors() -> Iterator[None]:
+    """Print a :class:`XinyongError` as ``code: message`` on stderr and exit with 1."""
+    try:
+        yield
+    except XinyongError as exc:
+        err_console.print(f"[bold red]{exc.code}[/]: {exc.message}", highlight=False)
+        raise typer.Exit(1) from None
+
+
+def print_json(data: Any) -> None:
+    """Print JSON to stdout, unformatted by Rich so that it can be piped."""
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))

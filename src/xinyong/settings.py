@@ -1,0 +1,55 @@
+"""All run-time settings in one place, read from ``XINYONG_*`` environment variables."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DATA_DIR = Path(__file__).parent / "data"
+
+
+class Settings(BaseSettings):
+    """Settings of one xinyong instance.
+
+    Every value can be overridden with an environment variable of the same name in
+    upper case with the ``XINYONG_`` prefix, e.g. ``XINYONG_DATABASE_URL``.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="XINYONG_", extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite:///var/xinyong.db",
+        description="SQLAlchemy URL. SQLite is the embedded default; PostgreSQL in production.",
+    )
+    catalogue_path: Path = Field(
+        default=DATA_DIR / "catalogue.yaml",
+        description="The closed catalogue of record types, providers and prohibited classes.",
+    )
+    timezone: str = Field(default="Asia/Shanghai", description="Where 'today' is decided.")
+    max_request_bytes: int = Field(
+        default=10 * 1024 * 1024, description="Largest JSON request body accepted."
+    )
+    max_upload_bytes: int = Field(
+        default=512 * 1024 * 1024, description="Largest import file accepted (API and CLI)."
+    )
+    max_batch_records: int = Field(
+        default=1000, description="Most records in one POST /api/v1/records/batch."
+    )
+    import_chunk_rows: int = Field(
+        default=50_000, description="Rows validated and committed together during an import."
+    )
+    max_reported_errors: int = Field(
+        default=10_000,
+        description="Most row errors listed in an import's JSON answer (all are counted and "
+        "all are kept in the downloadable error report).",
+    )
+    search_max_limit: int = Field(default=100, description="Largest page in entity search.")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment."""
+    return Settings()
