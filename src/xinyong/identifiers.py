@@ -76,8 +76,7 @@ def validate_ric(value: str) -> str:
     expected = ric.calc_check_digit(number)
     if number[-1] != expected:
         raise IdentifierError(
-            f"{value!r} has the wrong check character: expected {expected!r}, "
-            f"found {number[-1]!r}",
+            f"{value!r} has the wrong check character: expected {expected!r}, found {number[-1]!r}",
             code="invalid_check_character",
         )
     try:

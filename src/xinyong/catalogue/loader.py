@@ -19,7 +19,9 @@ def load_catalogue(path: Path | str) -> Catalogue:
     try:
         raw = yaml.safe_load(p.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise CatalogueError(f"cannot read catalogue {p}: {exc.strerror}", code="catalogue_unreadable") from exc
+        raise CatalogueError(
+            f"cannot read catalogue {p}: {exc.strerror}", code="catalogue_unreadable"
+        ) from exc
     except yaml.YAMLError as exc:
         raise CatalogueError(f"{p} is not valid YAML: {exc}", code="catalogue_not_yaml") from exc
     return parse_catalogue(raw, source=str(p))

@@ -255,9 +255,7 @@ def prohibited_use(rt: RecordType, classes: tuple[ProhibitedClass, ...]) -> str 
             texts = (f.name.zh, f.name.en.lower(), (f.description or "").lower())
             for term in cls.terms:
                 t = term.lower()
-                if (t.isascii() and t in words) or any(
-                    _term_in_text(t, text) for text in texts
-                ):
+                if (t.isascii() and t in words) or any(_term_in_text(t, text) for text in texts):
                     return f"field {f.code!r} matches {cls.code!r} ({term!r})"
     return None
 

@@ -1,0 +1,1 @@
+"""The HTTP API: the application factory, shared dependencies and error handling."""

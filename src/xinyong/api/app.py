@@ -1,0 +1,159 @@
+"""The application factory: ``create_app()`` wires settings, database, catalogue, routers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy import Engine
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+import xinyong
+from xinyong.catalogue import default_catalogue
+from xinyong.catalogue.model import Catalogue
+from xinyong.db.engine import make_engine
+from xinyong.db.migrate import ensure_schema
+from xinyong.errors import XinyongError
+from xinyong.settings import Settings, get_settings
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    engine: Engine | None = None,
+    catalogue: Catalogue | None = None,
+) -> FastAPI:
+    """Build the ASGI application. The schema is created or migrated on start-up."""
+    settings = settings or get_settings()
+    engine = engine or make_engine(settings.database_url)
+    catalogue = catalogue or default_catalogue(settings.catalogue_path)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        ensure_schema(engine)
+        yield
+
+    app = FastAPI(
+        title="xinyong",
+        summary="Public credit information platform: records, subjects, catalogue.",
+        version=xinyong.__version__,
+        default_response_class=JSONResponse,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.catalogue = catalogue
+    _install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, limit=settings.max_upload_bytes)
+
+    from xinyong.catalogue.router import router as catalogue_router
+    from xinyong.entities.router import router as entities_router
+    from xinyong.ingest.router import router as ingest_router
+
+    app.include_router(catalogue_router, prefix=API_PREFIX)
+    app.include_router(ingest_router, prefix=API_PREFIX)
+    app.include_router(entities_router, prefix=API_PREFIX)
+
+    @app.get(f"{API_PREFIX}/health", tags=["meta"])
+    def health() -> dict[str, str]:
+        return {"status": "ok", "version": xinyong.__version__}
+
+    return app
+
+
+def _error(status: int, body: dict[str, Any]) -> JSONResponse:
+    return JSONResponse(status_code=status, content=body)
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(XinyongError)
+    async def _xinyong(_r: Request, exc: XinyongError) -> JSONResponse:
+        return _error(exc.status, exc.to_dict())
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_r: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {
+                "field": ".".join(str(x) for x in e["loc"] if x != "body") or None,
+                "code": str(e["type"]),
+                "message": str(e["msg"]),
+            }
+            for e in exc.errors()
+        ]
+        first = errors[0] if errors else {"field": None, "message": "invalid request"}
+        where = f"{first['field']}: " if first["field"] else ""
+        return _error(
+            422,
+            {"code": "invalid_request", "message": f"{where}{first['message']}", "errors": errors},
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_r: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return _error(exc.status_code, {"code": code, "message": str(exc.detail)})
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_r: Request, _exc: Exception) -> JSONResponse:  # pragma: no cover
+        return _error(500, {"code": "internal_error", "message": "an unexpected error occurred"})
+
+
+class BodySizeLimit:
+    """Refuse request bodies over ``limit`` bytes with 413, before reading them whole."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.limit:
+            await _too_large(send, self.limit)
+            return
+        seen = 0
+
+        async def limited() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    raise _BodyTooLarge
+            return message
+
+        try:
+            await self.app(scope, limited, send)
+        except _BodyTooLarge:
+            await _too_large(send, self.limit)
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+async def _too_large(send: Send, limit: int) -> None:
+    body = (
+        b'{"code":"payload_too_large","message":"the request body is larger than '
+        + f"{limit:,}".encode()
+        + b' bytes"}'
+    )
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

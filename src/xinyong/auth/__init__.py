@@ -1,0 +1,1 @@
+"""Who is calling: authorities' API keys, hashed at rest and scoped."""

@@ -1,0 +1,123 @@
+"""``xinyong import``: load files of records, with a progress bar and row-level errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from xinyong.catalogue import default_catalogue
+from xinyong.cli.common import console, err_console, print_json, reported_errors
+from xinyong.db.engine import make_engine
+from xinyong.db.migrate import ensure_schema
+from xinyong.errors import XinyongError
+from xinyong.ingest.importer import ImportSummary, files_to_import, import_bytes
+from xinyong.settings import get_settings
+
+
+def import_command(
+    path: Path = typer.Argument(..., help="A file, or a folder of <provider code>.<ext> files."),
+    provider: str | None = typer.Option(
+        None, help="Provider code (default: each file's name without its extension)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the totals as JSON."),
+) -> None:
+    """Import CSV, XLSX or JSONL files. Valid rows are committed, invalid ones reported."""
+    with reported_errors():
+        settings = get_settings()
+        catalogue = default_catalogue(settings.catalogue_path)
+        engine = make_engine(settings.database_url)
+        ensure_schema(engine)
+        summaries: list[ImportSummary] = []
+        failures: list[dict[str, object]] = []
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err_console,
+            disable=as_json,
+        ) as bar:
+            for file, code in files_to_import(path, provider):
+                task = bar.add_task(f"{file.name} ({code})", total=None)
+
+                def advance(done: int, total: int, task: int = task) -> None:
+                    bar.update(task, completed=done, total=total)
+
+                try:
+                    if file.stat().st_size > settings.max_upload_bytes:
+                        from xinyong.errors import PayloadTooLarge
+
+                        raise PayloadTooLarge(
+                            f"{file.name} is larger than {settings.max_upload_bytes:,} bytes",
+                            code="file_too_large",
+                        )
+                    summaries.append(
+                        import_bytes(
+                            engine,
+                            catalogue,
+                            settings,
+                            data=file.read_bytes(),
+                            name=file.name,
+                            provider_code=code,
+                            progress=advance,
+                        )
+                    )
+                except XinyongError as exc:
+                    failures.append(
+                        {
+                            "file": file.name,
+                            "row": 0,
+                            "field": None,
+                            "code": exc.code,
+                            "message": exc.message,
+                        }
+                    )
+        totals = _totals(summaries, failures, settings.max_reported_errors)
+        if as_json:
+            print_json(totals)
+        else:
+            _print(summaries, totals)
+        if totals["rejected"] or failures or any(e["row"] == 0 for e in totals["errors"]):
+            raise typer.Exit(2)
+
+
+def _totals(
+    summaries: list[ImportSummary], failures: list[dict[str, object]], limit: int
+) -> dict[str, object]:
+    errors = [e.to_dict() for s in summaries for e in s.errors] + failures
+    out: dict[str, object] = {
+        key: sum(getattr(s, key) for s in summaries)
+        for key in ("accepted", "unchanged", "corrected", "rejected")
+    }
+    out["errors"] = errors[:limit]
+    if len(errors) > limit:
+        out["errors_not_shown"] = len(errors) - limit
+    out["imports"] = [s.import_id for s in summaries]
+    return out
+
+
+def _print(summaries: list[ImportSummary], totals: dict[str, object]) -> None:
+    table = Table("file", "provider", "accepted", "unchanged", "corrected", "rejected")
+    for s in summaries:
+        table.add_row(
+            s.file,
+            s.provider,
+            f"{s.accepted:,}",
+            f"{s.unchanged:,}",
+            f"{s.corrected:,}",
+            f"{s.rejected:,}",
+        )
+    console.print(table)
+    errors = totals["errors"]
+    assert isinstance(errors, list)
+    for e in errors[:20]:
+        where = f"{e['file']} row {e['row']}" + (f" {e['field']}" if e["field"] else "")
+        console.print(f"[red]{e['code']}[/] {where}: {e['message']}", highlight=False)
+    if len(errors) > 20:
+        console.print(
+            f"... and {len(errors) - 20:,} more errors (use --json, or the error "
+            "report of each import)"
+        )

@@ -1,0 +1,23 @@
+"""``xinyong serve``: the portal and API."""
+
+from __future__ import annotations
+
+import typer
+import uvicorn
+
+from xinyong.cli.common import console
+
+
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+    port: int = typer.Option(8000, help="Port to listen on."),
+) -> None:
+    """Serve the API on an existing database (its schema is migrated on first use)."""
+    from xinyong.api.app import create_app
+    from xinyong.settings import get_settings
+
+    settings = get_settings()
+    console.print(f"database: {settings.database_url}")
+    console.print(f"API:      http://{host}:{port}/api/v1/entities?q=厦门")
+    console.print(f"docs:     http://{host}:{port}/docs")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")

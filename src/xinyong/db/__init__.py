@@ -1,0 +1,1 @@
+"""The database: table definitions, the engine, and Alembic migrations."""

@@ -1,0 +1,147 @@
+"""Table definitions (SQLAlchemy Core). Migrations in ``migrations/versions`` create them.
+
+Records are immutable versions: ``record_versions`` rows are only ever inserted. ``records``
+is the head of each record (one row per provider and provider record id) and points at its
+current version; ``entities`` and ``entity_names`` resolve subjects by identifier and keep
+every name they were submitted under.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from xinyong.db.types import UTCDateTime
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+entities = Table(
+    "entities",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(24), nullable=False),
+    Column("code", String(32), nullable=False, unique=True),
+    Column("public_id", String(24), nullable=False, unique=True),
+    Column("name", String(512), nullable=False),
+    Column("name_on", Date, nullable=False, comment="decision date of the record the name is from"),
+    Column("division", String(6), nullable=False),
+    Column(
+        "public_until",
+        Date,
+        nullable=True,
+        comment="persons only: last day on which some record of theirs is public",
+    ),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+entity_names = Table(
+    "entity_names",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("entity_id", ForeignKey("entities.id"), nullable=False),
+    Column("name", String(512), nullable=False),
+    Column("first_seen_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("entity_id", "name"),
+)
+
+imports = Table(
+    "imports",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("provider_code", String(64), nullable=False),
+    Column("filename", String(512), nullable=False),
+    Column("file_sha256", String(64), nullable=False),
+    Column("format", String(8), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("rows_total", Integer, nullable=False, default=0),
+    Column("rows_done", Integer, nullable=False, default=0),
+    Column("accepted", Integer, nullable=False, default=0),
+    Column("unchanged", Integer, nullable=False, default=0),
+    Column("corrected", Integer, nullable=False, default=0),
+    Column("rejected", Integer, nullable=False, default=0),
+    Column("started_at", UTCDateTime(), nullable=False),
+    Column("finished_at", UTCDateTime(), nullable=True),
+    Index(None, "provider_code", "started_at"),
+)
+
+import_errors = Table(
+    "import_errors",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("import_id", ForeignKey("imports.id"), nullable=False, index=True),
+    Column("file", String(512), nullable=False),
+    Column("row", Integer, nullable=False),
+    Column("field", String(128), nullable=True),
+    Column("code", String(64), nullable=False),
+    Column("message", Text, nullable=False),
+)
+
+records = Table(
+    "records",
+    metadata,
+    Column("id", String(20), primary_key=True),
+    Column("provider_code", String(64), nullable=False),
+    Column("provider_record_id", String(128), nullable=False),
+    Column("record_type", String(64), nullable=False),
+    Column("entity_id", ForeignKey("entities.id"), nullable=False),
+    Column("current_version", Integer, nullable=False),
+    Column("current_hash", String(32), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("provider_code", "provider_record_id"),
+    Index(None, "entity_id"),
+    Index(None, "record_type"),
+)
+
+record_versions = Table(
+    "record_versions",
+    metadata,
+    Column("record_id", ForeignKey("records.id"), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("entity_id", ForeignKey("entities.id"), nullable=False),
+    Column("record_type", String(64), nullable=False),
+    Column("subject_name", String(512), nullable=False),
+    Column("severity", String(16), nullable=True),
+    Column("legal_basis", Text, nullable=True),
+    Column("document_number", String(256), nullable=True),
+    Column("decided_on", Date, nullable=False),
+    Column("publicity_until", Date, nullable=True, comment="null: no end of publicity"),
+    Column("fields", JSON, nullable=False),
+    Column("content_hash", String(32), nullable=False),
+    Column("received_at", UTCDateTime(), nullable=False),
+    Column("import_id", ForeignKey("imports.id"), nullable=True),
+    Index(None, "entity_id"),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("prefix", String(16), nullable=False, unique=True),
+    Column("secret_hash", String(64), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("provider_code", String(64), nullable=True),
+    Column("consumer_code", String(64), nullable=True),
+    Column("scopes", JSON, nullable=False),
+    Column("label", String(256), nullable=True),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+)

@@ -1,0 +1,1 @@
+"""Ingestion: records from providers, by API and by file, validated against the catalogue."""

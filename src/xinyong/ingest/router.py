@@ -1,0 +1,183 @@
+"""Submitting records: one, a batch, or a file; and reading back an import's report."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+from fastapi import APIRouter, File, Query, UploadFile
+from fastapi.responses import JSONResponse, PlainTextResponse
+from sqlalchemy import Connection
+
+from xinyong.api.deps import (
+    CatalogueDep,
+    EngineDep,
+    ProviderCaller,
+    Reading,
+    SettingsDep,
+    Writing,
+)
+from xinyong.auth.keys import Principal, Role
+from xinyong.catalogue.model import Catalogue
+from xinyong.db.types import utcnow
+from xinyong.errors import Forbidden, NotFound, ValidationFailed
+from xinyong.ingest import repository as import_repo
+from xinyong.ingest.importer import import_bytes, today_in
+from xinyong.ingest.problems import RowError, error_report_csv
+from xinyong.ingest.readers import ROW, table_from_records
+from xinyong.ingest.schemas import BatchIn, BatchItem, BatchOut, RecordIn, RecordOut, RowProblem
+from xinyong.ingest.validate import validate_table
+from xinyong.settings import Settings
+from xinyong.store.service import Written, write_rows
+
+router = APIRouter(tags=["records"])
+
+
+def _submit(
+    conn: Connection,
+    objects: list[dict[str, Any]],
+    caller: Principal,
+    catalogue: Catalogue,
+    settings: Settings,
+) -> tuple[Written, list[RowError]]:
+    provider = caller.provider_code or ""
+    table, errors = table_from_records(list(enumerate(objects)), catalogue, file="request")
+    checked = validate_table(table, catalogue, provider, file="request", today=today_in(settings))
+    errors += checked.errors
+    out_of_scope = ~pl.col("record_type").is_in(list(caller.scopes))
+    for row, rtype in checked.rows.filter(out_of_scope).select(ROW, "record_type").iter_rows():
+        errors.append(
+            RowError(
+                "request", row, "record_type", "out_of_scope", f"this key may not submit {rtype!r}"
+            )
+        )
+    rows = checked.rows.filter(~out_of_scope)
+    written = write_rows(conn, rows, provider_code=provider, catalogue=catalogue, now=utcnow())
+    return written, errors
+
+
+@router.post(
+    "/records",
+    response_model=RecordOut,
+    status_code=201,
+    responses={200: {"model": RecordOut}, 422: {"description": "invalid record"}},
+)
+def submit_record(
+    record: RecordIn,
+    conn: Writing,
+    caller: ProviderCaller,
+    catalogue: CatalogueDep,
+    settings: SettingsDep,
+) -> Any:
+    """Submit one record. ``created`` answers 201; ``unchanged`` and ``corrected`` 200."""
+    written, errors = _submit(
+        conn, [record.model_dump(exclude_unset=True)], caller, catalogue, settings
+    )
+    if errors:
+        first = errors[0]
+        raise ValidationFailed(
+            f"{first.field}: {first.message}" if first.field else first.message,
+            errors=[{"field": e.field, "code": e.code, "message": e.message} for e in errors],
+        )
+    _row, rid, version, status = written.outcomes[0]
+    body = {"id": rid, "version": version, "status": status}
+    return JSONResponse(body, status_code=201 if status == "created" else 200)
+
+
+@router.post("/records/batch", response_model=BatchOut)
+def submit_batch(
+    batch: BatchIn,
+    conn: Writing,
+    caller: ProviderCaller,
+    catalogue: CatalogueDep,
+    settings: SettingsDep,
+) -> BatchOut:
+    """Submit up to ``max_batch_records`` records. Valid ones are stored, invalid ones
+    are answered with their errors; the result lists every record by its index."""
+    if len(batch.records) > settings.max_batch_records:
+        raise ValidationFailed(
+            f"a batch holds at most {settings.max_batch_records} records, "
+            f"this one {len(batch.records)}",
+            code="batch_too_large",
+        )
+    written, errors = _submit(conn, batch.records, caller, catalogue, settings)
+    items = {
+        row: BatchItem(index=row, id=rid, version=version, status=status)
+        for row, rid, version, status in written.outcomes
+    }
+    for e in errors:
+        item = items.setdefault(e.row, BatchItem(index=e.row, status="rejected"))
+        item.errors.append(RowProblem(field=e.field, code=e.code, message=e.message))
+    return BatchOut(
+        accepted=written.counts["created"],
+        unchanged=written.counts["unchanged"],
+        corrected=written.counts["corrected"],
+        rejected=len({e.row for e in errors}),
+        results=[items[i] for i in sorted(items)],
+    )
+
+
+@router.post("/imports", status_code=201)
+async def upload_import(
+    engine: EngineDep,
+    caller: ProviderCaller,
+    catalogue: CatalogueDep,
+    settings: SettingsDep,
+    file: UploadFile = File(description="A .csv, .xlsx or .jsonl file in the import format"),
+) -> dict[str, Any]:
+    """Import a file. Valid rows are committed, invalid ones reported by row and field."""
+    data = await file.read()
+    name = file.filename or "upload.csv"
+    summary = import_bytes(
+        engine,
+        catalogue,
+        settings,
+        data=data,
+        name=name,
+        provider_code=caller.provider_code or "",
+    )
+    return {
+        "id": summary.import_id,
+        "file": summary.file,
+        **summary.totals(settings.max_reported_errors),
+        "error_report": f"/api/v1/imports/{summary.import_id}/errors.csv",
+    }
+
+
+def _import_of(conn: Connection, import_id: int, caller: Principal) -> dict[str, Any]:
+    found = import_repo.get(conn, import_id)
+    if found is None:
+        raise NotFound(f"no import {import_id}", code="import_not_found")
+    if caller.role is not Role.admin and found["provider_code"] != caller.provider_code:
+        raise Forbidden("an import is shown only to its provider", code="not_your_import")
+    return found
+
+
+@router.get("/imports/{import_id}")
+def get_import(
+    import_id: int,
+    conn: Reading,
+    caller: ProviderCaller,
+    settings: SettingsDep,
+    errors: int = Query(default=100, ge=0, le=10_000, description="how many errors to list"),
+) -> dict[str, Any]:
+    """An import's status and totals, and its first row errors."""
+    found = _import_of(conn, import_id, caller)
+    listed = import_repo.errors_of(conn, import_id)
+    return {
+        **found,
+        "errors": [e.to_dict() for e in listed[:errors]],
+        "error_report": f"/api/v1/imports/{import_id}/errors.csv",
+    }
+
+
+@router.get("/imports/{import_id}/errors.csv", response_class=PlainTextResponse)
+def get_import_errors(import_id: int, conn: Reading, caller: ProviderCaller) -> PlainTextResponse:
+    """Every row error of an import as a CSV file (file, row, field, code, message)."""
+    _import_of(conn, import_id, caller)
+    text = error_report_csv(import_repo.errors_of(conn, import_id))
+    return PlainTextResponse(
+        text,
+        media_type="text/csv; charset=utf-8",
+        headers={"content-disposition": f'attachment; filename="import-{import_id}-errors.csv"'},
+    )

@@ -1,0 +1,1 @@
+"""The store: subjects resolved by identifier, and records kept as immutable versions."""
