@@ -111,8 +111,12 @@ def client(app: FastAPI) -> Iterator[TestClient]:
 def make_key(engine: Engine, catalogue: Catalogue) -> Callable[..., str]:
     """``make_key("court")`` for a provider key with all its types; ``make_key(role=...)``."""
 
-    def make(provider: str | None = None, *, role: Role = Role.provider,
-             scopes: tuple[str, ...] | None = None) -> str:
+    def make(
+        provider: str | None = None,
+        *,
+        role: Role = Role.provider,
+        scopes: tuple[str, ...] | None = None,
+    ) -> str:
         if provider is not None and scopes is None:
             found = catalogue.provider(provider)
             scopes = found.record_types if found else ()

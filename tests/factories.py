@@ -8,6 +8,8 @@ import io
 import random
 from typing import Any
 
+from sqlalchemy import Engine, Table, func, select
+
 from xinyong.catalogue.model import ENVELOPE_COLUMNS
 from xinyong.identifiers import make_ric, make_uscc
 
@@ -30,9 +32,15 @@ def days_ago(n: int) -> str:
     return (dt.date.today() - dt.timedelta(days=n)).isoformat()
 
 
-def judgment(prid: str, code: str = ORG, *, kind: str = "organisation",
-             name: str = "厦门鑫达贸易有限公司", decided_on: str | None = None,
-             **fields: Any) -> dict[str, Any]:
+def judgment(
+    prid: str,
+    code: str = ORG,
+    *,
+    kind: str = "organisation",
+    name: str = "厦门鑫达贸易有限公司",
+    decided_on: str | None = None,
+    **fields: Any,
+) -> dict[str, Any]:
     """A judgment-default record in the API's JSON shape."""
     return {
         "record_type": "judgment_default",
@@ -54,9 +62,16 @@ def judgment(prid: str, code: str = ORG, *, kind: str = "organisation",
     }
 
 
-def penalty(prid: str, code: str = ORG, *, kind: str = "organisation",
-            name: str = "厦门鑫达贸易有限公司", severity: str = "general",
-            decided_on: str | None = None, **fields: Any) -> dict[str, Any]:
+def penalty(
+    prid: str,
+    code: str = ORG,
+    *,
+    kind: str = "organisation",
+    name: str = "厦门鑫达贸易有限公司",
+    severity: str = "general",
+    decided_on: str | None = None,
+    **fields: Any,
+) -> dict[str, Any]:
     """An administrative-penalty record in the API's JSON shape."""
     return {
         "record_type": "admin_penalty",
@@ -102,3 +117,8 @@ def csv_bytes(records: list[dict[str, Any]], extra_rows: tuple[dict[str, Any], .
     for row in rows:
         writer.writerow({k: ("" if v is None else v) for k, v in row.items()})
     return out.getvalue().encode()
+
+
+def count_rows(engine: Engine, table: Table) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(table)).scalar_one())

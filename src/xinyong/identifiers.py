@@ -28,15 +28,16 @@ class IdentifierError(ValidationFailed):
 
 def validate_uscc(value: str) -> str:
     """Validate a Unified Social Credit Code (GB 32100-2015); return it normalised."""
-    number = uscc.compact(value)
     try:
-        return str(uscc.validate(number))
+        return str(uscc.validate(value))
     except stdnum_errors.InvalidLength:
+        number = uscc.compact(value)
         raise IdentifierError(
             f"a Unified Social Credit Code has 18 characters, {value!r} has {len(number)}",
             code="invalid_length",
         ) from None
     except stdnum_errors.InvalidFormat:
+        number = uscc.compact(value)
         bad = sorted(
             {c for c in number[8:] if c not in USCC_ALPHABET}
             | {c for c in number[:8] if not c.isdigit()}
@@ -47,6 +48,7 @@ def validate_uscc(value: str) -> str:
             code="invalid_alphabet",
         ) from None
     except stdnum_errors.InvalidChecksum:
+        number = uscc.compact(value)
         raise IdentifierError(
             f"{value!r} has the wrong check character: expected "
             f"{uscc.calc_check_digit(number[:17])!r}, found {number[-1]!r}",

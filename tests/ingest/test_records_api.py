@@ -6,16 +6,11 @@ from collections.abc import Callable
 
 import httpx
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, select
 
-from tests.factories import ORG, PERSON, judgment, penalty, uscc
+from tests.factories import ORG, PERSON, count_rows, judgment, penalty, uscc
 from xinyong.auth.keys import Role
 from xinyong.db.tables import entities, entity_names, record_versions, records
-
-
-def _count(engine: Engine, table: object) -> int:
-    with engine.connect() as conn:
-        return int(conn.execute(select(func.count()).select_from(table)).scalar_one())  # type: ignore[arg-type]
 
 
 def test_created_unchanged_corrected(
@@ -38,8 +33,8 @@ def test_created_unchanged_corrected(
     fixed = client.post("/api/v1/records", json=rec, headers=h)
     assert fixed.json() == {"id": body["id"], "version": 2, "status": "corrected"}
     # nothing overwritten: both versions are kept
-    assert _count(engine, record_versions) == 2
-    assert _count(engine, records) == 1
+    assert count_rows(engine, record_versions) == 2
+    assert count_rows(engine, records) == 1
     with engine.connect() as conn:
         versions = conn.execute(
             select(record_versions.c.version, record_versions.c.fields).order_by(
@@ -82,22 +77,26 @@ def test_invalid_record_names_field_and_check(
         ("decided_on", "invalid_date"),
         ("court", "missing_required"),
     }
-    assert _count(engine, records) == 0
+    assert count_rows(engine, records) == 0
 
 
 def test_person_code_checks_birth_date_and_kind(
     client: TestClient, make_key: Callable[..., str]
 ) -> None:
     h = {"Authorization": f"Bearer {make_key('court')}"}
-    ok = client.post("/api/v1/records", json=judgment("P1", PERSON, kind="person", name="张三"),
-                     headers=h)
+    ok = client.post(
+        "/api/v1/records", json=judgment("P1", PERSON, kind="person", name="张三"), headers=h
+    )
     assert ok.status_code == 201, ok.text
-    bad = client.post("/api/v1/records",
-                      json=judgment("P2", "340524198001010013", kind="person", name="李四"),
-                      headers=h)
+    bad = client.post(
+        "/api/v1/records",
+        json=judgment("P2", "340524198001010013", kind="person", name="李四"),
+        headers=h,
+    )
     assert bad.json()["errors"][0]["code"] == "invalid_check_character"
-    wrong_kind = client.post("/api/v1/records",
-                             json=judgment("P3", uscc(5, prefix="92"), name="小店"), headers=h)
+    wrong_kind = client.post(
+        "/api/v1/records", json=judgment("P3", uscc(5, prefix="92"), name="小店"), headers=h
+    )
     assert wrong_kind.json()["errors"][0]["code"] == "kind_mismatch"
 
 
@@ -115,8 +114,9 @@ def test_closed_catalogue_and_provider_scope(
     assert r.json()["errors"][0]["code"] == "record_type_not_allowed"
     # a key scoped narrower than its provider
     narrow = make_key("market_regulation", scopes=("business_registration",))
-    r = client.post("/api/v1/records", json=penalty("X1"),
-                    headers={"Authorization": f"Bearer {narrow}"})
+    r = client.post(
+        "/api/v1/records", json=penalty("X1"), headers={"Authorization": f"Bearer {narrow}"}
+    )
     assert r.json()["errors"][0]["code"] == "out_of_scope"
 
 
@@ -154,21 +154,23 @@ def test_batch_commits_valid_and_reports_invalid(
     h = {"Authorization": f"Bearer {make_key('court')}"}
     good = [judgment(f"J{i}", uscc(i)) for i in range(5)]
     bad = judgment("JX", "123")
-    r = client.post("/api/v1/records/batch", json={"records": [*good, bad, {"nope": 1}]},
-                    headers=h)
+    r = client.post("/api/v1/records/batch", json={"records": [*good, bad, {"nope": 1}]}, headers=h)
     assert r.status_code == 200, r.text
     body = r.json()
     assert (body["accepted"], body["rejected"]) == (5, 2)
     assert [x["status"] for x in body["results"]] == ["created"] * 5 + ["rejected"] * 2
     assert body["results"][5]["errors"][0]["code"] == "invalid_length"
     assert body["results"][6]["errors"][0]["code"] == "unknown_field"
-    assert _count(engine, records) == 5
+    assert count_rows(engine, records) == 5
 
 
 def test_batch_limit(client: TestClient, make_key: Callable[..., str]) -> None:
     h = {"Authorization": f"Bearer {make_key('court')}"}
-    r = client.post("/api/v1/records/batch",
-                    json={"records": [judgment(f"J{i}") for i in range(1001)]}, headers=h)
+    r = client.post(
+        "/api/v1/records/batch",
+        json={"records": [judgment(f"J{i}") for i in range(1001)]},
+        headers=h,
+    )
     assert r.status_code == 422
     assert r.json()["code"] == "batch_too_large"
 
@@ -183,9 +185,7 @@ def test_keys_are_required_and_checked(client: TestClient, make_key: Callable[..
     assert (r.status_code, r.json()["code"]) == (403, "not_a_provider")
 
 
-def test_malformed_bodies_are_422_not_500(
-    client: TestClient, make_key: Callable[..., str]
-) -> None:
+def test_malformed_bodies_are_422_not_500(client: TestClient, make_key: Callable[..., str]) -> None:
     h = {"Authorization": f"Bearer {make_key('court')}", "content-type": "application/json"}
     for body in (b"{", b"[]", b'{"record_type": 5}', b"null", "\u6d77".encode()):
         r = client.post("/api/v1/records", content=body, headers=h)
@@ -195,12 +195,17 @@ def test_malformed_bodies_are_422_not_500(
     assert r.status_code == 422
 
 
-def test_oversized_body_is_refused(live_server: str, make_key: Callable[..., str],
-                                   app: object) -> None:
+def test_oversized_body_is_refused(
+    live_server: str, make_key: Callable[..., str], app: object
+) -> None:
     limit = app.state.settings.max_upload_bytes  # type: ignore[attr-defined]
     h = {"Authorization": f"Bearer {make_key('court')}"}
-    r = httpx.post(f"{live_server}/api/v1/imports", headers=h,
-                   files={"file": ("court.csv", b"x" * (limit + 10))}, timeout=60)
+    r = httpx.post(
+        f"{live_server}/api/v1/imports",
+        headers=h,
+        files={"file": ("court.csv", b"x" * (limit + 10))},
+        timeout=60,
+    )
     assert r.status_code == 413
     assert r.json()["code"] == "payload_too_large"
 

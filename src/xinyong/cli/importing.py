@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from xinyong.catalogue import default_catalogue
@@ -31,7 +39,7 @@ def import_command(
         engine = make_engine(settings.database_url)
         ensure_schema(engine)
         summaries: list[ImportSummary] = []
-        failures: list[dict[str, object]] = []
+        failures: list[dict[str, Any]] = []
         with Progress(
             TextColumn("{task.description}"),
             BarColumn(),
@@ -43,7 +51,7 @@ def import_command(
             for file, code in files_to_import(path, provider):
                 task = bar.add_task(f"{file.name} ({code})", total=None)
 
-                def advance(done: int, total: int, task: int = task) -> None:
+                def advance(done: int, total: int, task: TaskID = task) -> None:
                     bar.update(task, completed=done, total=total)
 
                 try:
@@ -85,10 +93,10 @@ def import_command(
 
 
 def _totals(
-    summaries: list[ImportSummary], failures: list[dict[str, object]], limit: int
-) -> dict[str, object]:
+    summaries: list[ImportSummary], failures: list[dict[str, Any]], limit: int
+) -> dict[str, Any]:
     errors = [e.to_dict() for s in summaries for e in s.errors] + failures
-    out: dict[str, object] = {
+    out: dict[str, Any] = {
         key: sum(getattr(s, key) for s in summaries)
         for key in ("accepted", "unchanged", "corrected", "rejected")
     }
@@ -99,7 +107,7 @@ def _totals(
     return out
 
 
-def _print(summaries: list[ImportSummary], totals: dict[str, object]) -> None:
+def _print(summaries: list[ImportSummary], totals: dict[str, Any]) -> None:
     table = Table("file", "provider", "accepted", "unchanged", "corrected", "rejected")
     for s in summaries:
         table.add_row(

@@ -98,7 +98,7 @@ import_errors = Table(
 records = Table(
     "records",
     metadata,
-    Column("id", String(20), primary_key=True),
+    Column("id", String(24), primary_key=True),
     Column("provider_code", String(64), nullable=False),
     Column("provider_record_id", String(128), nullable=False),
     Column("record_type", String(64), nullable=False),
@@ -108,7 +108,6 @@ records = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     UniqueConstraint("provider_code", "provider_record_id"),
     Index(None, "entity_id"),
-    Index(None, "record_type"),
 )
 
 record_versions = Table(

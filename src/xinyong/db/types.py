@@ -26,13 +26,16 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
             return None
         if not isinstance(value, dt.datetime):
             raise TypeError(f"expected a datetime, got {type(value).__name__}")
-        if value.tzinfo is not None:
-            value = value.astimezone(dt.UTC).replace(tzinfo=None)
-        return value
+        naive: dt.datetime = (
+            value.astimezone(dt.UTC).replace(tzinfo=None) if value.tzinfo is not None else value
+        )
+        return naive
 
     def process_result_value(self, value: Any, dialect: Dialect) -> dt.datetime | None:
         if value is None:
             return None
         if isinstance(value, str):  # raw SQLite rows written by the bulk loader
             value = dt.datetime.fromisoformat(value)
+        if not isinstance(value, dt.datetime):
+            raise TypeError(f"expected a datetime, got {type(value).__name__}")
         return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value

@@ -119,6 +119,7 @@ def import_bytes(
                 catalogue=catalogue,
                 now=now,
                 import_id=summary.import_id,
+                with_outcomes=False,
             )
             summary.accepted += written.counts["created"]
             summary.unchanged += written.counts["unchanged"]

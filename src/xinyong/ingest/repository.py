@@ -45,7 +45,7 @@ def start(
 def add_errors(conn: Connection, import_id: int, errors: list[RowError]) -> None:
     bulk_insert(
         conn,
-        import_errors,
+        import_errors.name,
         ("import_id", "file", "row", "field", "code", "message"),
         [(import_id, e.file, e.row, e.field, e.code, e.message) for e in errors],
     )

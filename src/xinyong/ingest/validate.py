@@ -16,7 +16,6 @@ import hashlib
 from dataclasses import dataclass
 from typing import Protocol
 
-import orjson
 import polars as pl
 
 from xinyong.catalogue.model import (
@@ -410,39 +409,41 @@ def _without_empty_columns(table: pl.DataFrame) -> pl.DataFrame:
     return table.drop(empty) if empty and table.height else table
 
 
-def _typed(value: str, spec: FieldSpec) -> object:
+def _typed(spec: FieldSpec) -> pl.Expr:
+    """A field's value in its JSON type: numbers, booleans, ISO dates, strings."""
+    c = pl.col(spec.code)
     if spec.type is FieldType.decimal:
-        number = float(value)
-        return int(number) if number.is_integer() else number
+        return c.cast(pl.Float64)
     if spec.type is FieldType.integer:
-        return int(value)
+        return c.cast(pl.Int64)
     if spec.type is FieldType.boolean:
-        return value.lower() in TRUE_WORDS
+        return pl.when(c.is_null()).then(None).otherwise(c.str.to_lowercase().is_in(TRUE_WORDS))
     if spec.type is FieldType.date:
-        return _iso_date(value)
-    return value
+        return parse_date(c).cast(pl.String)
+    return c
 
 
-def _iso_date(value: str) -> str:
-    for fmt in DATE_FORMATS:
-        try:
-            return dt.datetime.strptime(value, fmt).date().isoformat()
-        except ValueError:
+def _fields_json(valid: pl.DataFrame, types: dict[str, RecordType]) -> pl.Expr:
+    """Each row's type-specific fields as canonical JSON: sorted keys, no empty fields.
+
+    Built by Polars for the whole table; ``"key":null`` members are then cut out (inside a
+    JSON string every quote is escaped, so the pattern can only meet real members).
+    """
+    out: pl.Expr = pl.lit("{}")
+    for code in valid["record_type"].unique().to_list():
+        specs = sorted(
+            (f for f in types[code].fields if f.code in valid.columns), key=lambda f: f.code
+        )
+        if not specs:
             continue
-    return value
-
-
-def _fields_json(valid: pl.DataFrame, types: dict[str, RecordType]) -> pl.Series:
-    """Each row's type-specific fields as canonical JSON (sorted keys, no empty fields)."""
-    out: list[str] = [""] * valid.height
-    index = valid.with_row_index("_i")
-    for code, group in index.group_by("record_type"):
-        specs = [f for f in types[str(code[0])].fields if f.code in valid.columns]
-        cols = [s.code for s in specs]
-        for i, *values in group.select("_i", *cols).iter_rows():
-            doc = {s.code: _typed(v, s) for s, v in zip(specs, values, strict=True) if v}
-            out[i] = orjson.dumps(doc, option=orjson.OPT_SORT_KEYS).decode()
-    return pl.Series("fields", out, dtype=pl.String)
+        encoded = (
+            pl.struct([_typed(f).alias(f.code) for f in specs])
+            .struct.json_encode()
+            .str.replace_all(r'"[a-z0-9_]+":null,?', "")
+            .str.replace(r",\}$", "}")
+        )
+        out = pl.when(pl.col("record_type") == code).then(encoded).otherwise(out)
+    return out.alias("fields")
 
 
 def _normalised(valid: pl.DataFrame, types: dict[str, RecordType]) -> pl.DataFrame:
@@ -480,6 +481,7 @@ def _normalised(valid: pl.DataFrame, types: dict[str, RecordType]) -> pl.DataFra
     material = rows.select(
         pl.concat_str([col(c).cast(pl.String).fill_null("") for c in hashed], separator="\x1f")
     ).to_series()
-    digest = [hashlib.blake2b(m.encode(), digest_size=16).hexdigest() for m in material]
+    blake2b = hashlib.blake2b
+    digest = [blake2b(m.encode(), digest_size=16).hexdigest() for m in material]
     rows = rows.with_columns(pl.Series("content_hash", digest, dtype=pl.String))
     return rows.select(VALID_COLUMNS)

@@ -1,41 +1,78 @@
-"""SQL for the store. Only this module (and other repositories) touch the database."""
+"""SQL for the store. Only this module (and other repositories) touch the database.
+
+Writes are set-based: the rows of one write go into a per-connection temporary staging
+table in bulk (``executemany`` on SQLite, ``COPY`` on PostgreSQL), and a handful of
+``INSERT ... SELECT`` and ``UPDATE ... FROM`` statements then resolve subjects, tell new
+records from unchanged and corrected ones, and add versions. The SQL is the same on both
+databases.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Table, and_, bindparam, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, bindparam, func, select, text
 
-from xinyong.db.tables import entities, entity_names, record_versions, records
+from xinyong.db.tables import entity_names
+from xinyong.db.types import UTCDateTime
 
-IN_BATCH = 5000
 FAR_FUTURE = dt.date(9999, 12, 31)
+STAGING = "xy_staging"
 
+#: Columns of the staging table that the caller fills, in order.
+STAGING_COLUMNS = (
+    "row_no",
+    "record_id",
+    "provider_record_id",
+    "record_type",
+    "subject_kind",
+    "subject_code",
+    "subject_name",
+    "division",
+    "decided_on",
+    "severity",
+    "legal_basis",
+    "document_number",
+    "publicity_until",
+    "fields",
+    "content_hash",
+    "public_id",
+)
 
-def batched(items: Sequence[Any], size: int = IN_BATCH) -> Iterator[Sequence[Any]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
-
-
-def _sqlite_value(value: Any) -> Any:
-    if isinstance(value, dt.datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(dt.UTC).replace(tzinfo=None)
-        return value.isoformat(sep=" ")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value
+_STAGING_DDL = f"""
+CREATE TEMPORARY TABLE IF NOT EXISTS {STAGING} (
+    row_no INTEGER NOT NULL,
+    record_id VARCHAR(24) NOT NULL,
+    provider_record_id VARCHAR(128) NOT NULL,
+    record_type VARCHAR(64) NOT NULL,
+    subject_kind VARCHAR(24) NOT NULL,
+    subject_code VARCHAR(32) NOT NULL,
+    subject_name VARCHAR(512) NOT NULL,
+    division VARCHAR(6) NOT NULL,
+    decided_on DATE NOT NULL,
+    severity VARCHAR(16),
+    legal_basis TEXT,
+    document_number VARCHAR(256),
+    publicity_until DATE,
+    fields JSON NOT NULL,
+    content_hash VARCHAR(32) NOT NULL,
+    public_id VARCHAR(24) NOT NULL,
+    entity_id INTEGER,
+    head_version INTEGER,
+    head_hash VARCHAR(32),
+    status VARCHAR(16)
+)"""
 
 
 def bulk_insert(
-    conn: Connection, table: Table, columns: Sequence[str], rows: list[tuple[Any, ...]]
+    conn: Connection, table: str, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
 ) -> None:
     """Insert many rows fast: ``executemany`` on SQLite, ``COPY`` on PostgreSQL.
 
-    Values are plain Python (str, int, date, naive-or-aware UTC datetime, JSON text).
+    Values must be what both databases read from text: str, int, float or None; dates in
+    ISO format and timestamps as naive UTC ISO text, JSON as text.
     """
     if not rows:
         return
@@ -43,164 +80,209 @@ def bulk_insert(
     if conn.dialect.name == "postgresql":
         raw = conn.connection.driver_connection
         assert raw is not None
-        with raw.cursor() as cur, cur.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
+        with raw.cursor() as cur, cur.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
             for row in rows:
-                copy.write_row(
-                    tuple(
-                        v.astimezone(dt.UTC).replace(tzinfo=None)
-                        if isinstance(v, dt.datetime) and v.tzinfo
-                        else v
-                        for v in row
-                    )
-                )
+                copy.write_row(row)
         return
     marks = ", ".join("?" * len(columns))
-    conn.exec_driver_sql(
-        f"INSERT INTO {table.name} ({names}) VALUES ({marks})",
-        [tuple(_sqlite_value(v) for v in row) for row in rows],
-    )
+    conn.exec_driver_sql(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
 
 
-def insert_ignoring_duplicates(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
-    """Insert rows, skipping those that would break a unique constraint."""
-    if not rows:
-        return
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    conn.execute(dialect.insert(table).on_conflict_do_nothing(), rows)
+def stage(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> None:
+    """Empty this connection's staging table and fill it with ``rows``."""
+    conn.execute(text(_STAGING_DDL))
+    conn.execute(text(f"DELETE FROM {STAGING}"))
+    bulk_insert(conn, STAGING, STAGING_COLUMNS, rows)
 
 
-# ---- entities ----------------------------------------------------------------------------
+def _run(conn: Connection, sql: str, **params: Any) -> None:
+    stmt = text(sql)
+    if "stamp" in params:
+        stmt = stmt.bindparams(bindparam("stamp", type_=UTCDateTime()))
+    conn.execute(stmt, params)
 
 
-def entities_by_code(conn: Connection, codes: Iterable[str]) -> dict[str, tuple[int, dt.date]]:
-    """code -> (entity id, date of its current name) for the codes that exist."""
-    found: dict[str, tuple[int, dt.date]] = {}
-    stmt = select(entities.c.code, entities.c.id, entities.c.name_on).where(
-        entities.c.code.in_(bindparam("codes", expanding=True))
-    )
-    for chunk in batched(list(codes)):
-        for code, id_, name_on in conn.execute(stmt, {"codes": list(chunk)}):
-            found[code] = (id_, name_on)
-    return found
+LATEST = "xy_latest"
+_LATEST_DDL = f"""
+CREATE TEMPORARY TABLE IF NOT EXISTS {LATEST} (
+    subject_code VARCHAR(32) PRIMARY KEY,
+    subject_kind VARCHAR(24) NOT NULL,
+    subject_name VARCHAR(512) NOT NULL,
+    decided_on DATE NOT NULL,
+    division VARCHAR(6) NOT NULL,
+    public_id VARCHAR(24) NOT NULL,
+    entity_id INTEGER
+)"""
 
 
-def rename_entities(conn: Connection, renames: list[dict[str, Any]]) -> None:
-    """Set entities' current names: dicts of ``eid``, ``name``, ``name_on``."""
-    if renames:
-        stmt = (
-            update(entities)
-            .where(entities.c.id == bindparam("eid"))
-            .values(name=bindparam("name"), name_on=bindparam("name_on"))
-        )
-        conn.execute(stmt, renames)
-
-
-def refresh_public_until(
-    conn: Connection, entity_ids: Iterable[int], public_types: Sequence[str]
-) -> None:
-    """Recompute, for persons, the last day on which some record of theirs is public.
-
-    ``public_types`` are the record types whose records the catalogue makes public for
-    persons. A record with no end of publicity counts as public until 9999-12-31.
-    """
-    ids = list(entity_ids)
-    latest = (
-        select(func.max(func.coalesce(record_versions.c.publicity_until, FAR_FUTURE)))
-        .select_from(
-            records.join(
-                record_versions,
-                and_(
-                    record_versions.c.record_id == records.c.id,
-                    record_versions.c.version == records.c.current_version,
-                ),
-            )
-        )
-        .where(
-            records.c.entity_id == entities.c.id,
-            records.c.record_type.in_(list(public_types) or [""]),
-        )
-        .scalar_subquery()
-    )
-    stmt = (
-        update(entities)
-        .where(entities.c.id.in_(bindparam("ids", expanding=True)), entities.c.kind == "person")
-        .values(public_until=latest)
-    )
-    for chunk in batched(ids):
-        conn.execute(stmt, {"ids": list(chunk)})
-
-
-# ---- records -----------------------------------------------------------------------------
-
-
-def record_heads(conn: Connection, ids: Iterable[str]) -> dict[str, tuple[int, str]]:
-    """record id -> (current version, content hash of that version)."""
-    found: dict[str, tuple[int, str]] = {}
-    stmt = select(records.c.id, records.c.current_version, records.c.current_hash).where(
-        records.c.id.in_(bindparam("ids", expanding=True))
-    )
-    for chunk in batched(list(ids)):
-        for id_, version, digest in conn.execute(stmt, {"ids": list(chunk)}):
-            found[id_] = (version, digest)
-    return found
-
-
-def move_heads(conn: Connection, moves: list[dict[str, Any]]) -> None:
-    """Point corrected records at their new version: dicts of rid, version, hash, type, eid."""
-    if moves:
-        stmt = (
-            update(records)
-            .where(records.c.id == bindparam("rid"))
-            .values(
-                current_version=bindparam("version"),
-                current_hash=bindparam("hash"),
-                record_type=bindparam("rtype"),
-                entity_id=bindparam("eid"),
-            )
-        )
-        conn.execute(stmt, moves)
-
-
-RECORD_COLUMNS = (
-    "id",
-    "provider_code",
-    "provider_record_id",
-    "record_type",
-    "entity_id",
-    "current_version",
-    "current_hash",
-    "created_at",
-)
-VERSION_COLUMNS = (
-    "record_id",
-    "version",
-    "entity_id",
-    "record_type",
+LATEST_COLUMNS = (
+    "subject_code",
+    "subject_kind",
     "subject_name",
-    "severity",
-    "legal_basis",
-    "document_number",
     "decided_on",
-    "publicity_until",
-    "fields",
-    "content_hash",
-    "received_at",
-    "import_id",
+    "division",
+    "public_id",
 )
-ENTITY_COLUMNS = ("kind", "code", "public_id", "name", "name_on", "division", "created_at")
 
 
-def insert_entities(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
-    bulk_insert(conn, entities, ENTITY_COLUMNS, rows)
+def resolve_entities(
+    conn: Connection, latest: Sequence[tuple[Any, ...]], stamp: dt.datetime
+) -> None:
+    """Create missing subjects, rename to the newest name, keep every name variant, and
+    write each staged row's entity id.
+
+    ``latest`` holds, per subject code, the staged row with the latest decision
+    (:data:`LATEST_COLUMNS`), which sets the subject's current name.
+    """
+    conn.execute(text(_LATEST_DDL))
+    conn.execute(text(f"DELETE FROM {LATEST}"))
+    bulk_insert(conn, LATEST, LATEST_COLUMNS, latest)
+    find = f"(SELECT e.id FROM entities e WHERE e.code = {LATEST}.subject_code)"
+    _run(conn, f"UPDATE {LATEST} SET entity_id = {find}")
+    _run(
+        conn,
+        f"""
+        UPDATE entities SET
+            name = (SELECT l.subject_name FROM {LATEST} l WHERE l.entity_id = entities.id),
+            name_on = (SELECT l.decided_on FROM {LATEST} l WHERE l.entity_id = entities.id)
+        WHERE entities.id IN (
+            SELECT e.id FROM {LATEST} l JOIN entities e ON e.id = l.entity_id
+            WHERE l.decided_on > e.name_on AND l.subject_name <> e.name)""",
+    )
+    _run(
+        conn,
+        f"""
+        INSERT INTO entities (kind, code, public_id, name, name_on, division, created_at)
+        SELECT subject_kind, subject_code, public_id, subject_name, decided_on, division, :stamp
+        FROM {LATEST} WHERE entity_id IS NULL""",
+        stamp=stamp,
+    )
+    _run(conn, f"UPDATE {LATEST} SET entity_id = {find} WHERE entity_id IS NULL")
+    _run(
+        conn,
+        f"""
+        UPDATE {STAGING} SET entity_id = (
+            SELECT l.entity_id FROM {LATEST} l WHERE l.subject_code = {STAGING}.subject_code)""",
+    )
+    after = int(conn.execute(select(func.coalesce(func.max(entity_names.c.id), 0))).scalar_one())
+    _run(
+        conn,
+        f"""
+        INSERT INTO entity_names (entity_id, name, first_seen_at)
+        SELECT DISTINCT s.entity_id, s.subject_name, :stamp FROM {STAGING} s
+        WHERE NOT EXISTS (
+            SELECT 1 FROM entity_names n
+            WHERE n.entity_id = s.entity_id AND n.name = s.subject_name)""",
+        stamp=stamp,
+    )
+    index_new_names(conn, after)
 
 
-def insert_records(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
-    bulk_insert(conn, records, RECORD_COLUMNS, rows)
+def index_new_names(conn: Connection, after_id: int) -> None:
+    """Add names inserted after ``after_id`` to SQLite's FTS5 name index, in one statement.
+
+    PostgreSQL's pg_trgm index follows its table by itself.
+    """
+    if conn.dialect.name == "sqlite":
+        _run(
+            conn,
+            "INSERT INTO entity_names_fts(rowid, name) "
+            "SELECT id, name FROM entity_names WHERE id > :after",
+            after=after_id,
+        )
 
 
-def insert_versions(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
-    bulk_insert(conn, record_versions, VERSION_COLUMNS, rows)
+def classify(conn: Connection) -> None:
+    """Mark each staged row ``created``, ``unchanged`` or ``corrected``."""
+    _run(
+        conn,
+        f"""
+        UPDATE {STAGING} SET
+            head_version = (SELECT r.current_version FROM records r
+                            WHERE r.id = {STAGING}.record_id),
+            head_hash = (SELECT r.current_hash FROM records r WHERE r.id = {STAGING}.record_id)
+        """,
+    )
+    _run(
+        conn,
+        f"""
+        UPDATE {STAGING} SET status = CASE
+            WHEN head_version IS NULL THEN 'created'
+            WHEN head_hash = content_hash THEN 'unchanged'
+            ELSE 'corrected' END""",
+    )
 
 
-def insert_names(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    insert_ignoring_duplicates(conn, entity_names, rows)
+def add_versions(
+    conn: Connection, provider_code: str, stamp: dt.datetime, import_id: int | None
+) -> None:
+    """Insert new records and the new versions of new and corrected ones; move heads."""
+    _run(
+        conn,
+        f"""
+        INSERT INTO records (id, provider_code, provider_record_id, record_type, entity_id,
+                             current_version, current_hash, created_at)
+        SELECT record_id, :provider, provider_record_id, record_type, entity_id, 1,
+               content_hash, :stamp
+        FROM {STAGING} WHERE status = 'created'""",
+        provider=provider_code,
+        stamp=stamp,
+    )
+    _run(
+        conn,
+        f"""
+        INSERT INTO record_versions (record_id, version, entity_id, record_type, subject_name,
+            severity, legal_basis, document_number, decided_on, publicity_until, fields,
+            content_hash, received_at, import_id)
+        SELECT record_id, COALESCE(head_version, 0) + 1, entity_id, record_type, subject_name,
+            severity, legal_basis, document_number, decided_on, publicity_until, fields,
+            content_hash, :stamp, :import_id
+        FROM {STAGING} WHERE status <> 'unchanged'""",
+        stamp=stamp,
+        import_id=import_id,
+    )
+    _run(
+        conn,
+        f"""
+        UPDATE records SET current_version = s.head_version + 1, current_hash = s.content_hash,
+            record_type = s.record_type, entity_id = s.entity_id
+        FROM {STAGING} s WHERE records.id = s.record_id AND s.status = 'corrected'""",
+    )
+
+
+def outcomes(conn: Connection) -> list[tuple[int, str, int, str]]:
+    """Per staged row: (row number, record id, its version now, status)."""
+    rows = conn.execute(
+        text(
+            f"""SELECT row_no, record_id,
+                CASE WHEN status = 'unchanged' THEN head_version
+                     ELSE COALESCE(head_version, 0) + 1 END, status
+            FROM {STAGING} ORDER BY row_no"""
+        )
+    )
+    return [(int(a), str(b), int(c), str(d)) for a, b, c, d in rows]
+
+
+def status_counts(conn: Connection) -> dict[str, int]:
+    rows = conn.execute(text(f"SELECT status, COUNT(*) FROM {STAGING} GROUP BY status"))
+    return {str(status): int(n) for status, n in rows}
+
+
+def refresh_public_until(conn: Connection, public_types: Sequence[str]) -> None:
+    """For the persons among the staged rows that changed, recompute the last day on which
+    some record of theirs is public (a record without end counts as 9999-12-31).
+
+    ``public_types`` are the record types the catalogue makes public for persons.
+    """
+    stmt = text(
+        f"""
+        UPDATE entities SET public_until = (
+            SELECT MAX(COALESCE(v.publicity_until, :far))
+            FROM records r JOIN record_versions v
+              ON v.record_id = r.id AND v.version = r.current_version
+            WHERE r.entity_id = entities.id AND r.record_type IN :types)
+        WHERE entities.kind = 'person' AND entities.id IN (
+            SELECT entity_id FROM {STAGING}
+            WHERE subject_kind = 'person' AND status <> 'unchanged')"""
+    ).bindparams(bindparam("types", expanding=True))
+    conn.execute(stmt, {"far": FAR_FUTURE, "types": list(public_types) or [""]})

@@ -106,9 +106,7 @@ def _pg_grams(rows: str) -> str:
 
 
 def _pg_insert(rows: str) -> str:
-    return (
-        f"INSERT INTO entity_name_grams (gram, name_id) {_pg_grams(rows)} ON CONFLICT DO NOTHING"
-    )
+    return f"INSERT INTO entity_name_grams (gram, name_id) {_pg_grams(rows)} ON CONFLICT DO NOTHING"
 
 
 def _pg_delete(rows: str) -> str:
