@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from xinyong.cli import catalogue
+from xinyong.cli import catalogue, db, demo, generate, importing, keys, serve, template
 
 app = typer.Typer(
     name="xinyong",
@@ -13,7 +13,18 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(catalogue.app, name="catalogue")
+app.add_typer(db.app, name="db")
+app.add_typer(keys.app, name="keys")
+app.command("import")(importing.import_command)
+app.command("serve")(serve.serve)
+app.command("template")(template.template)
+app.command("generate")(generate.generate)
+app.command("demo")(demo.demo)
 
 
 def main() -> None:  # pragma: no cover - console entry point
+    app()
+
+
+if __name__ == "__main__":  # python -m xinyong.cli.main
     app()

@@ -1,0 +1,142 @@
+"""``xinyong demo``: build a demo city on the configured database and serve it."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+import typer
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from sqlalchemy import Engine, func, select
+
+from xinyong.auth.keys import Role, create_key
+from xinyong.catalogue import default_catalogue
+from xinyong.cli.common import console, reported_errors
+from xinyong.db.engine import make_engine, writing
+from xinyong.db.migrate import ensure_schema
+from xinyong.db.tables import records
+from xinyong.ingest.importer import files_to_import, import_bytes
+from xinyong.settings import get_settings
+from xinyong.synth import generate_city
+
+DEMO_PROVIDERS = ("market_regulation", "court", "tax")
+
+
+def demo(
+    orgs: int = typer.Option(50_000, help="Organisations in the demo city."),
+    persons: int = typer.Option(200_000, help="Natural persons in the demo city."),
+    records_total: int | None = typer.Option(
+        None, "--records", help="Records in all (default: about 12 per organisation, 2 per person)."
+    ),
+    years: int = typer.Option(5, help="Years of history."),
+    seed: int = typer.Option(2026, help="Seed of the synthetic city."),
+    data_dir: Path = typer.Option(Path("var/demo-data"), help="Where the city's files go."),
+    host: str = typer.Option("127.0.0.1", help="Address to serve on."),
+    port: int = typer.Option(8000, help="Port to serve on."),
+    serve: bool = typer.Option(True, help="Serve the portal and API when the city is built."),
+) -> None:
+    """Build the demo city once (generate, import, keys), then serve it.
+
+    A database that already holds records is served as it is: ``make clean`` starts over.
+    """
+    with reported_errors():
+        settings = get_settings()
+        engine = make_engine(settings.database_url)
+        ensure_schema(engine)
+        with engine.connect() as conn:
+            existing = conn.execute(select(func.count()).select_from(records)).scalar_one()
+        if existing:
+            console.print(f"The demo city is already built ({existing:,} records).")
+        else:
+            _build(engine, orgs, persons, records_total, years, seed, data_dir)
+        if serve:
+            from xinyong.cli.serve import serve as serve_command
+
+            serve_command(host=host, port=port)
+
+
+def _build(
+    engine: object,
+    orgs: int,
+    persons: int,
+    records_total: int | None,
+    years: int,
+    seed: int,
+    data_dir: Path,
+) -> None:
+
+    assert isinstance(engine, Engine)
+    settings = get_settings()
+    catalogue = default_catalogue(settings.catalogue_path)
+    started = time.monotonic()
+    if data_dir.exists():
+        shutil.rmtree(data_dir)
+    with _bars() as bar:
+        task = bar.add_task("generating the city", total=None)
+        generate_city(
+            catalogue,
+            orgs,
+            persons,
+            years,
+            seed,
+            data_dir,
+            records=records_total,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )
+    with _bars() as bar:
+        for file, provider in files_to_import(data_dir, None):
+            task = bar.add_task(f"importing {file.name}", total=None)
+
+            def advance(done: int, total: int, t: TaskID = task) -> None:
+                bar.update(t, completed=done, total=total)
+
+            summary = import_bytes(
+                engine,
+                catalogue,
+                settings,
+                data=file.read_bytes(),
+                name=file.name,
+                provider_code=provider,
+                progress=advance,
+            )
+            if summary.rejected:
+                console.print(f"[yellow]{file.name}: {summary.rejected:,} rows rejected[/]")
+    keys_file = Path("var/demo-keys.txt")
+    keys_file.parent.mkdir(parents=True, exist_ok=True)
+    lines = []
+    with writing(engine) as conn:
+        for code in DEMO_PROVIDERS:
+            found = catalogue.provider(code)
+            assert found is not None
+            key = create_key(
+                conn,
+                Role.provider,
+                provider_code=code,
+                scopes=tuple(found.record_types),
+                label="demo",
+            )
+            lines.append(f"provider {code}: {key}")
+        lines.append(f"admin: {create_key(conn, Role.admin, label='demo')}")
+    keys_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    console.print(
+        f"Built the demo city in {time.monotonic() - started:.0f} s. "
+        f"API keys for trying it out are in {keys_file}."
+    )
+
+
+def _bars() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    )
