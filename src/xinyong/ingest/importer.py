@@ -10,10 +10,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 from sqlalchemy import Engine
 
 from xinyong.catalogue.model import Catalogue
@@ -22,8 +24,8 @@ from xinyong.db.types import utcnow
 from xinyong.errors import NotFound, PayloadTooLarge
 from xinyong.ingest import repository as import_repo
 from xinyong.ingest.problems import RowError
-from xinyong.ingest.readers import FileRejected, detect_format, read_table
-from xinyong.ingest.validate import validate_table
+from xinyong.ingest.readers import ROW, FileRejected, detect_format, read_table
+from xinyong.ingest.validate import Validated, duplicate_rows, validate_table
 from xinyong.settings import Settings
 from xinyong.store.service import Written, write_rows
 
@@ -95,47 +97,63 @@ def import_bytes(
             import_repo.add_errors(conn, summary.import_id, summary.errors)
             import_repo.finish(conn, summary.import_id, "rejected", utcnow())
         return summary
-    checked = validate_table(table, catalogue, provider_code, file=name, today=today_in(settings))
-    summary.errors = sorted(read_errors + checked.errors, key=lambda e: e.row)
-    summary.rejected = len({e.row for e in summary.errors})
-    total = table.height + len(read_errors)
+    today = today_in(settings)
+    duplicates = duplicate_rows(table, name)
+    if duplicates:
+        table = table.filter(~pl.col(ROW).is_in([e.row for e in duplicates]))
+    total = table.height + len(read_errors) + len(duplicates)
     with writing(engine) as conn:
         summary.import_id = import_repo.start(conn, provider_code, name, digest, fmt, total, now)
-        import_repo.add_errors(conn, summary.import_id, summary.errors)
-        import_repo.progress(
-            conn, summary.import_id, rows_done=summary.rejected, rejected=summary.rejected
+    done = 0
+    pending = read_errors + duplicates
+    size = settings.import_chunk_rows
+
+    def check(start: int) -> Validated:
+        chunk = table.slice(start, size)
+        return validate_table(
+            chunk, catalogue, provider_code, file=name, today=today, duplicates=False
         )
-    done = summary.rejected
-    if progress:
-        progress(done, total)
-    rows = checked.rows
-    for start in range(0, rows.height, settings.import_chunk_rows):
-        chunk = rows.slice(start, settings.import_chunk_rows)
-        with writing(engine) as conn:
-            written: Written = write_rows(
-                conn,
-                chunk,
-                provider_code=provider_code,
-                catalogue=catalogue,
-                now=now,
-                import_id=summary.import_id,
-                with_outcomes=False,
-            )
-            summary.accepted += written.counts["created"]
-            summary.unchanged += written.counts["unchanged"]
-            summary.corrected += written.counts["corrected"]
-            done += chunk.height
-            import_repo.progress(
-                conn,
-                summary.import_id,
-                rows_done=done,
-                accepted=summary.accepted,
-                unchanged=summary.unchanged,
-                corrected=summary.corrected,
-                rejected=summary.rejected,
-            )
-        if progress:
-            progress(done, total)
+
+    # Validation of the next chunk (Polars, off the GIL) overlaps with writing this one.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="xinyong-validate") as pool:
+        starts = list(range(0, table.height, size)) or [0]
+        ahead = [pool.submit(check, starts[0])]
+        for i, _start in enumerate(starts):
+            checked = ahead.pop(0).result()
+            if i + 1 < len(starts):
+                ahead.append(pool.submit(check, starts[i + 1]))
+            errors = sorted(pending + checked.errors, key=lambda e: e.row)
+            pending = []
+            rejected = len({e.row for e in errors})
+            with writing(engine) as conn:
+                import_repo.add_errors(conn, summary.import_id, errors)
+                written: Written = write_rows(
+                    conn,
+                    checked.rows,
+                    provider_code=provider_code,
+                    catalogue=catalogue,
+                    now=now,
+                    import_id=summary.import_id,
+                    with_outcomes=False,
+                )
+                summary.errors += errors
+                summary.rejected += rejected
+                summary.accepted += written.counts["created"]
+                summary.unchanged += written.counts["unchanged"]
+                summary.corrected += written.counts["corrected"]
+                done += checked.rows.height + rejected
+                import_repo.progress(
+                    conn,
+                    summary.import_id,
+                    rows_done=done,
+                    accepted=summary.accepted,
+                    unchanged=summary.unchanged,
+                    corrected=summary.corrected,
+                    rejected=summary.rejected,
+                )
+            if progress:
+                progress(done, total)
+    summary.errors.sort(key=lambda e: e.row)
     with writing(engine) as conn:
         import_repo.finish(conn, summary.import_id, "completed", utcnow())
     return summary

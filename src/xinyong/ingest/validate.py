@@ -77,8 +77,14 @@ def validate_table(
     *,
     file: str,
     today: dt.date,
+    duplicates: bool = True,
 ) -> Validated:
-    """Check every row of ``table`` for ``provider_code``; see the module's docs."""
+    """Check every row of ``table`` for ``provider_code``; see the module's docs.
+
+    ``duplicates=False`` leaves out the check for a provider record id repeated within the
+    table, for callers that check a whole file once and then validate it in chunks
+    (:func:`duplicate_rows`).
+    """
     provider = catalogue.provider(provider_code)
     allowed = set(provider.record_types) if provider else set()
     frame = _with_parsed(_without_empty_columns(table), catalogue, today)
@@ -147,14 +153,15 @@ def validate_table(
         "invalid_date",
         pl.format("'{}' is not a date (YYYY-MM-DD)", col("publicity_until")),
     )
-    dup = col("provider_record_id").is_not_null() & col("provider_record_id").is_duplicated()
-    first = col("_first_row")
-    fail(
-        dup & (col(ROW) != first),
-        "provider_record_id",
-        "duplicate_row",
-        pl.format("record id '{}' is already on row {}", col("provider_record_id"), first),
-    )
+    if duplicates:
+        dup = col("provider_record_id").is_not_null() & col("provider_record_id").is_duplicated()
+        first = col("_first_row")
+        fail(
+            dup & (col(ROW) != first),
+            "provider_record_id",
+            "duplicate_row",
+            pl.format("record id '{}' is already on row {}", col("provider_record_id"), first),
+        )
     for rt in types.values():
         if rt.code in present:
             _check_type(fail, rt, frame.columns)
@@ -162,6 +169,27 @@ def validate_table(
     bad = {e.row for e in errors}
     valid = frame.filter(~col(ROW).is_in(list(bad))) if bad else frame
     return Validated(_normalised(valid, types), errors)
+
+
+def duplicate_rows(table: pl.DataFrame, file: str) -> list[RowError]:
+    """A row whose provider record id already appeared on an earlier row of the table."""
+    col = pl.col
+    found = (
+        table.select(ROW, "provider_record_id")
+        .filter(col("provider_record_id").is_not_null())
+        .with_columns(col(ROW).min().over("provider_record_id").alias("_first"))
+        .filter(col(ROW) != col("_first"))
+    )
+    return [
+        RowError(
+            file,
+            row,
+            "provider_record_id",
+            "duplicate_row",
+            f"record id '{prid}' is already on row {first}",
+        )
+        for row, prid, first in found.iter_rows()
+    ]
 
 
 def _required(fail: _Fail, names: tuple[str, ...]) -> None:

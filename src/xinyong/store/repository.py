@@ -58,11 +58,7 @@ CREATE TEMPORARY TABLE IF NOT EXISTS {STAGING} (
     publicity_until DATE,
     fields JSON NOT NULL,
     content_hash VARCHAR(32) NOT NULL,
-    public_id VARCHAR(24) NOT NULL,
-    entity_id INTEGER,
-    head_version INTEGER,
-    head_hash VARCHAR(32),
-    status VARCHAR(16)
+    public_id VARCHAR(24) NOT NULL
 )"""
 
 
@@ -93,6 +89,7 @@ def stage(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> None:
     conn.execute(text(_STAGING_DDL))
     conn.execute(text(f"DELETE FROM {STAGING}"))
     bulk_insert(conn, STAGING, STAGING_COLUMNS, rows)
+    _analyze(conn, STAGING)
 
 
 def _run(conn: Connection, sql: str, **params: Any) -> None:
@@ -128,8 +125,7 @@ LATEST_COLUMNS = (
 def resolve_entities(
     conn: Connection, latest: Sequence[tuple[Any, ...]], stamp: dt.datetime
 ) -> None:
-    """Create missing subjects, rename to the newest name, keep every name variant, and
-    write each staged row's entity id.
+    """Create missing subjects, rename to the newest name and keep every name variant.
 
     ``latest`` holds, per subject code, the staged row with the latest decision
     (:data:`LATEST_COLUMNS`), which sets the subject's current name.
@@ -137,45 +133,43 @@ def resolve_entities(
     conn.execute(text(_LATEST_DDL))
     conn.execute(text(f"DELETE FROM {LATEST}"))
     bulk_insert(conn, LATEST, LATEST_COLUMNS, latest)
-    find = f"(SELECT e.id FROM entities e WHERE e.code = {LATEST}.subject_code)"
-    _run(conn, f"UPDATE {LATEST} SET entity_id = {find}")
+    _analyze(conn, LATEST)
     _run(
         conn,
         f"""
-        UPDATE entities SET
-            name = (SELECT l.subject_name FROM {LATEST} l WHERE l.entity_id = entities.id),
-            name_on = (SELECT l.decided_on FROM {LATEST} l WHERE l.entity_id = entities.id)
-        WHERE entities.id IN (
-            SELECT e.id FROM {LATEST} l JOIN entities e ON e.id = l.entity_id
-            WHERE l.decided_on > e.name_on AND l.subject_name <> e.name)""",
+        UPDATE entities SET name = l.subject_name, name_on = l.decided_on
+        FROM {LATEST} l
+        WHERE entities.code = l.subject_code
+          AND entities.code IN (SELECT subject_code FROM {LATEST})
+          AND l.decided_on > entities.name_on AND l.subject_name <> entities.name""",
     )
     _run(
         conn,
         f"""
         INSERT INTO entities (kind, code, public_id, name, name_on, division, created_at)
         SELECT subject_kind, subject_code, public_id, subject_name, decided_on, division, :stamp
-        FROM {LATEST} WHERE entity_id IS NULL""",
+        FROM {LATEST} l
+        WHERE NOT EXISTS (SELECT 1 FROM entities e WHERE e.code = l.subject_code)""",
         stamp=stamp,
-    )
-    _run(conn, f"UPDATE {LATEST} SET entity_id = {find} WHERE entity_id IS NULL")
-    _run(
-        conn,
-        f"""
-        UPDATE {STAGING} SET entity_id = (
-            SELECT l.entity_id FROM {LATEST} l WHERE l.subject_code = {STAGING}.subject_code)""",
     )
     after = int(conn.execute(select(func.coalesce(func.max(entity_names.c.id), 0))).scalar_one())
     _run(
         conn,
         f"""
         INSERT INTO entity_names (entity_id, name, first_seen_at)
-        SELECT DISTINCT s.entity_id, s.subject_name, :stamp FROM {STAGING} s
+        SELECT DISTINCT e.id, s.subject_name, :stamp
+        FROM {STAGING} s JOIN entities e ON e.code = s.subject_code
         WHERE NOT EXISTS (
-            SELECT 1 FROM entity_names n
-            WHERE n.entity_id = s.entity_id AND n.name = s.subject_name)""",
+            SELECT 1 FROM entity_names n WHERE n.entity_id = e.id AND n.name = s.subject_name)""",
         stamp=stamp,
     )
     index_new_names(conn, after)
+
+
+def _analyze(conn: Connection, table: str) -> None:
+    """PostgreSQL keeps no statistics on temporary tables until asked; plans need them."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text(f"ANALYZE {table}"))
 
 
 def index_new_names(conn: Connection, after_id: int) -> None:
@@ -192,25 +186,29 @@ def index_new_names(conn: Connection, after_id: int) -> None:
         )
 
 
+CLASSIFIED = "xy_classified"
+
+
 def classify(conn: Connection) -> None:
-    """Mark each staged row ``created``, ``unchanged`` or ``corrected``."""
+    """Join each staged row to its subject and its record's head, and mark it
+    ``created``, ``unchanged`` or ``corrected`` (one pass, no updates)."""
+    conn.execute(text(f"DROP TABLE IF EXISTS {CLASSIFIED}"))
     _run(
         conn,
         f"""
-        UPDATE {STAGING} SET
-            head_version = (SELECT r.current_version FROM records r
-                            WHERE r.id = {STAGING}.record_id),
-            head_hash = (SELECT r.current_hash FROM records r WHERE r.id = {STAGING}.record_id)
-        """,
+        CREATE TEMPORARY TABLE {CLASSIFIED} AS
+        SELECT s.row_no, s.record_id, s.provider_record_id, s.record_type, s.subject_kind,
+               s.subject_name, s.severity, s.legal_basis, s.document_number, s.decided_on,
+               s.publicity_until, s.fields, s.content_hash, e.id AS entity_id,
+               r.current_version AS head_version,
+               CASE WHEN r.id IS NULL THEN 'created'
+                    WHEN r.current_hash = s.content_hash THEN 'unchanged'
+                    ELSE 'corrected' END AS status
+        FROM {STAGING} s
+        JOIN entities e ON e.code = s.subject_code
+        LEFT JOIN records r ON r.id = s.record_id""",
     )
-    _run(
-        conn,
-        f"""
-        UPDATE {STAGING} SET status = CASE
-            WHEN head_version IS NULL THEN 'created'
-            WHEN head_hash = content_hash THEN 'unchanged'
-            ELSE 'corrected' END""",
-    )
+    _analyze(conn, CLASSIFIED)
 
 
 def add_versions(
@@ -224,7 +222,7 @@ def add_versions(
                              current_version, current_hash, created_at)
         SELECT record_id, :provider, provider_record_id, record_type, entity_id, 1,
                content_hash, :stamp
-        FROM {STAGING} WHERE status = 'created'""",
+        FROM {CLASSIFIED} WHERE status = 'created'""",
         provider=provider_code,
         stamp=stamp,
     )
@@ -237,7 +235,7 @@ def add_versions(
         SELECT record_id, COALESCE(head_version, 0) + 1, entity_id, record_type, subject_name,
             severity, legal_basis, document_number, decided_on, publicity_until, fields,
             content_hash, :stamp, :import_id
-        FROM {STAGING} WHERE status <> 'unchanged'""",
+        FROM {CLASSIFIED} WHERE status <> 'unchanged'""",
         stamp=stamp,
         import_id=import_id,
     )
@@ -246,7 +244,7 @@ def add_versions(
         f"""
         UPDATE records SET current_version = s.head_version + 1, current_hash = s.content_hash,
             record_type = s.record_type, entity_id = s.entity_id
-        FROM {STAGING} s WHERE records.id = s.record_id AND s.status = 'corrected'""",
+        FROM {CLASSIFIED} s WHERE records.id = s.record_id AND s.status = 'corrected'""",
     )
 
 
@@ -257,14 +255,14 @@ def outcomes(conn: Connection) -> list[tuple[int, str, int, str]]:
             f"""SELECT row_no, record_id,
                 CASE WHEN status = 'unchanged' THEN head_version
                      ELSE COALESCE(head_version, 0) + 1 END, status
-            FROM {STAGING} ORDER BY row_no"""
+            FROM {CLASSIFIED} ORDER BY row_no"""
         )
     )
     return [(int(a), str(b), int(c), str(d)) for a, b, c, d in rows]
 
 
 def status_counts(conn: Connection) -> dict[str, int]:
-    rows = conn.execute(text(f"SELECT status, COUNT(*) FROM {STAGING} GROUP BY status"))
+    rows = conn.execute(text(f"SELECT status, COUNT(*) FROM {CLASSIFIED} GROUP BY status"))
     return {str(status): int(n) for status, n in rows}
 
 
@@ -282,7 +280,7 @@ def refresh_public_until(conn: Connection, public_types: Sequence[str]) -> None:
               ON v.record_id = r.id AND v.version = r.current_version
             WHERE r.entity_id = entities.id AND r.record_type IN :types)
         WHERE entities.kind = 'person' AND entities.id IN (
-            SELECT entity_id FROM {STAGING}
+            SELECT entity_id FROM {CLASSIFIED}
             WHERE subject_kind = 'person' AND status <> 'unchanged')"""
     ).bindparams(bindparam("types", expanding=True))
     conn.execute(stmt, {"far": FAR_FUTURE, "types": list(public_types) or [""]})
