@@ -45,9 +45,8 @@ from xinyong.db.tables import entities, entity_names
 from xinyong.entities import service
 from xinyong.entities.repository import LIKE_ESCAPE, like_pattern
 from xinyong.identifiers import make_ric, make_uscc
-from xinyong.store import repository as store_repository
 from xinyong.store.ids import public_id
-from xinyong.store.repository import bulk_insert
+from xinyong.store.repository import bulk_insert, index_new_names
 
 ENTITY_COLUMNS = (
     "id",
@@ -149,10 +148,6 @@ def fill(engine: Engine, n: int, seed: int) -> list[Subject]:
     # bulk_insert takes values as both databases read them from text
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat(sep=" ")
     today = TODAY.isoformat()
-    # The store adds new names to SQLite's FTS5 index itself (no insert trigger there)
-    index_new_names: Callable[[Connection, int], None] | None = getattr(
-        store_repository, "index_new_names", None
-    )
     kept: list[Subject] = []
     ents: list[tuple[Any, ...]] = []
     names: list[tuple[Any, ...]] = []
@@ -164,8 +159,7 @@ def fill(engine: Engine, n: int, seed: int) -> list[Subject]:
             )
             bulk_insert(conn, entities.name, ENTITY_COLUMNS, ents)
             bulk_insert(conn, entity_names.name, NAME_COLUMNS, names)
-            if index_new_names is not None:  # what the store does after adding names
-                index_new_names(conn, after)
+            index_new_names(conn, after)  # what the store does after adding names
         ents.clear()
         names.clear()
 
@@ -338,8 +332,8 @@ def describe(engine: Engine) -> str:
     with engine.connect() as conn:
         n_entities = conn.execute(select(func.count()).select_from(entities)).scalar_one()
         n_names = conn.execute(select(func.count()).select_from(entity_names)).scalar_one()
-        n_grams = conn.execute(text("SELECT count(*) FROM entity_name_grams")).scalar_one()
         if conn.dialect.name == "sqlite":
+            extra = ""
             pages = conn.execute(text("PRAGMA page_count")).scalar_one()
             size = pages * conn.execute(text("PRAGMA page_size")).scalar_one()
             version = conn.execute(text("SELECT sqlite_version()")).scalar_one()
@@ -348,8 +342,10 @@ def describe(engine: Engine) -> str:
             size = conn.execute(text("SELECT pg_database_size(current_database())")).scalar_one()
             version = conn.execute(text("SHOW server_version")).scalar_one()
             engine_name = f"PostgreSQL {version}"
+            grams = conn.execute(text("SELECT count(*) FROM entity_name_grams")).scalar_one()
+            extra = f"{grams:,} grams, "
     return (
-        f"{engine_name}: {n_entities:,} entities, {n_names:,} names, {n_grams:,} grams, "
+        f"{engine_name}: {n_entities:,} entities, {n_names:,} names, {extra}"
         f"database {size / 2**20:,.0f} MiB"
     )
 

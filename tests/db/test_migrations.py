@@ -11,7 +11,7 @@ from xinyong.db.tables import metadata
 
 # Search indexes that live beside the declared tables (FTS5, pg_trgm, gram tables): made by
 # SQL in the migrations, not declared in tables.py.
-SEARCH_TABLES = ("entity_names_fts", "entity_name_grams", "entity_name_positions")
+SEARCH_TABLES = ("entity_names_fts", "entity_name_chars", "entity_name_grams")
 
 
 def test_migrations_match_the_declared_tables(engine: Engine) -> None:

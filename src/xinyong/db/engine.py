@@ -50,6 +50,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cur.execute("PRAGMA cache_size=-65536")
         cur.execute("PRAGMA temp_store=MEMORY")
         cur.close()
+        dbapi_connection.create_function("xy_spaced", 1, spaced_chars, deterministic=True)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
@@ -57,6 +58,12 @@ def _configure_sqlite(engine: Engine) -> None:
         # never fails to upgrade to writing (SQLITE_BUSY_SNAPSHOT) under WAL.
         immediate = conn.get_execution_options().get(WRITER_OPTION)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def spaced_chars(text: str | None) -> str | None:
+    """``"上海电气"`` -> ``"上 海 电 气"``: one token per character for SQLite's FTS5
+    index of short name searches (``entity_name_chars``)."""
+    return None if text is None else " ".join(text.lower())
 
 
 def is_sqlite(engine: Engine) -> bool:

@@ -6,7 +6,9 @@ matching name: a later name of the same entity that also matches is skipped (``N
 an earlier match), so each entity appears once, and a cursor (the last name id) never
 repeats or skips an entity. Which index finds the names:
 
-* 1 or 2 characters, both databases: ``entity_name_grams`` (migration 0002), whose primary
+* 1 or 2 characters, SQLite: the FTS5 table ``entity_name_chars`` (migration 0002), whose
+  tokens are single characters, with a quoted phrase: one ordered posting list per query.
+* 1 or 2 characters, PostgreSQL: ``entity_name_grams`` (migration 0002), whose primary
   key ``(gram, name_id)`` is one ordered range per query, however common the gram.
 * 3 or more characters, SQLite: the FTS5 trigram table ``entity_names_fts`` with a quoted
   phrase, read in rowid order from the cursor on.
@@ -46,6 +48,7 @@ from sqlalchemy import (
     table,
 )
 
+from xinyong.db.engine import spaced_chars
 from xinyong.db.tables import entities, entity_names, record_versions, records
 
 PERSON = "person"
@@ -53,6 +56,8 @@ LIKE_ESCAPE = "\\"
 
 #: Migration 0002: every distinct character and character pair of ``lower(name)``.
 name_grams = table("entity_name_grams", column("gram", String), column("name_id", Integer))
+#: Migration 0002 (SQLite only): FTS5 index of the names' single characters.
+name_chars = table("entity_name_chars", column("rowid", Integer), column("chars", String))
 #: Migration 0001 (SQLite only): FTS5 trigram index over ``entity_names.name``.
 names_fts = table("entity_names_fts", column("rowid", Integer), column("name", String))
 
@@ -135,10 +140,14 @@ class _Matcher:
 
 
 def _matcher(conn: Connection, q: str, alias: str) -> _Matcher:
-    if len(q) in GRAM_LENGTHS:
+    if len(q) in GRAM_LENGTHS and conn.dialect.name == "sqlite" and q.isalnum():
+        # (the FTS5 tokenizer drops punctuation: such rare queries scan names with LIKE)
+        c = name_chars.alias(alias)
+        return _Matcher(c, c.c.rowid, c.c.chars.op("MATCH")(fts_phrase(spaced_chars(q) or "")))
+    if len(q) in GRAM_LENGTHS and conn.dialect.name == "postgresql":
         g = name_grams.alias(alias)
         return _Matcher(g, g.c.name_id, g.c.gram == func.lower(q))
-    if conn.dialect.name == "sqlite":
+    if conn.dialect.name == "sqlite" and len(q) not in GRAM_LENGTHS:
         f = names_fts.alias(alias)
         return _Matcher(f, f.c.rowid, f.c.name.op("MATCH")(fts_phrase(q)))
     n = entity_names.alias(alias)

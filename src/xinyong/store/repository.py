@@ -173,15 +173,23 @@ def _analyze(conn: Connection, table: str) -> None:
 
 
 def index_new_names(conn: Connection, after_id: int) -> None:
-    """Add names inserted after ``after_id`` to SQLite's FTS5 name index, in one statement.
+    """Add names inserted after ``after_id`` to SQLite's FTS5 name indexes (trigrams, and
+    single characters for short searches), one statement each.
 
-    PostgreSQL's pg_trgm index follows its table by itself.
+    On PostgreSQL the pg_trgm index and the gram table's triggers follow the table by
+    themselves.
     """
     if conn.dialect.name == "sqlite":
         _run(
             conn,
             "INSERT INTO entity_names_fts(rowid, name) "
             "SELECT id, name FROM entity_names WHERE id > :after",
+            after=after_id,
+        )
+        _run(
+            conn,
+            "INSERT INTO entity_name_chars(rowid, chars) "
+            "SELECT id, xy_spaced(name) FROM entity_names WHERE id > :after",
             after=after_id,
         )
 

@@ -1,4 +1,7 @@
-"""Name search for 1 and 2 characters: a table of each name's characters and bigrams.
+"""Name search for 1 and 2 characters.
+
+On SQLite: an FTS5 index whose tokens are the names' single characters, filled by the store
+in bulk. On PostgreSQL: a table of each name's characters and bigrams, kept by triggers.
 
 Trigram indexes (FTS5 trigram on SQLite, pg_trgm on PostgreSQL) cannot serve a query of
 fewer than 3 characters: without this table such a search scans every name, which takes
@@ -36,63 +39,23 @@ MAX_NAME = 512  # entity_names.name is String(512)
 # ---- SQLite ----------------------------------------------------------------------------
 
 
-def _sqlite_grams(row: str, source: str = "entity_name_positions p") -> str:
-    """SELECT (gram, name id) for the names in ``row`` (``new``, ``old`` or a table alias)."""
-    return (
-        f"SELECT substr(lower({row}.name), p.i, 1) AS gram, {row}.id AS name_id FROM {source} "
-        f"WHERE p.i <= length({row}.name) "
-        "UNION ALL "  # INSERT OR IGNORE drops the repeats
-        f"SELECT substr(lower({row}.name), p.i, 2), {row}.id FROM {source} "
-        f"WHERE p.i < length({row}.name)"
-    )
-
-
-def _sqlite_insert(row: str) -> str:
-    return f"INSERT OR IGNORE INTO entity_name_grams (gram, name_id) {_sqlite_grams(row)}"
-
-
-def _sqlite_delete(row: str) -> str:
-    return (
-        f"DELETE FROM entity_name_grams WHERE name_id = {row}.id "
-        f"AND gram IN (SELECT gram FROM ({_sqlite_grams(row)}))"
-    )
-
-
 def _upgrade_sqlite() -> None:
-    op.execute("CREATE TABLE entity_name_positions (i INTEGER PRIMARY KEY NOT NULL)")
+    # A contentless FTS5 table whose tokens are the single characters of each name
+    # (``xy_spaced`` puts a space between them: xinyong.db.engine.spaced_chars). A phrase
+    # query of one or two characters is then one ordered posting list, however common the
+    # characters. The store fills it in bulk with the FTS5 trigram index
+    # (xinyong.store.repository.index_new_names); names are never deleted.
     op.execute(
-        "INSERT INTO entity_name_positions (i) SELECT i FROM (WITH RECURSIVE n(i) AS "
-        f"(SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {MAX_NAME}) SELECT i FROM n)"
+        "CREATE VIRTUAL TABLE entity_name_chars USING fts5("
+        "chars, content='', tokenize='unicode61', columnsize=0)"
     )
     op.execute(
-        "CREATE TABLE entity_name_grams ("
-        "gram TEXT NOT NULL, name_id INTEGER NOT NULL, "
-        "CONSTRAINT pk_entity_name_grams PRIMARY KEY (gram, name_id)) WITHOUT ROWID"
-    )
-    op.execute(
-        "CREATE TRIGGER entity_name_grams_ai AFTER INSERT ON entity_names "
-        f"BEGIN {_sqlite_insert('new')}; END"
-    )
-    op.execute(
-        "CREATE TRIGGER entity_name_grams_ad AFTER DELETE ON entity_names "
-        f"BEGIN {_sqlite_delete('old')}; END"
-    )
-    op.execute(
-        "CREATE TRIGGER entity_name_grams_au AFTER UPDATE OF name ON entity_names "
-        f"BEGIN {_sqlite_delete('old')}; {_sqlite_insert('new')}; END"
-    )
-    # the names written before this migration
-    op.execute(
-        "INSERT OR IGNORE INTO entity_name_grams (gram, name_id) "
-        + _sqlite_grams("n", "entity_names n JOIN entity_name_positions p")
+        "INSERT INTO entity_name_chars (rowid, chars) SELECT id, xy_spaced(name) FROM entity_names"
     )
 
 
 def _downgrade_sqlite() -> None:
-    for trigger in ("entity_name_grams_au", "entity_name_grams_ad", "entity_name_grams_ai"):
-        op.execute(f"DROP TRIGGER IF EXISTS {trigger}")
-    op.execute("DROP TABLE IF EXISTS entity_name_grams")
-    op.execute("DROP TABLE IF EXISTS entity_name_positions")
+    op.execute("DROP TABLE IF EXISTS entity_name_chars")
 
 
 # ---- PostgreSQL --------------------------------------------------------------------------
