@@ -387,7 +387,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     engine.dispose()
 
-    print(f"\n{summary}; loaded in {load_s:,.0f} s (triggers included).")
+    print(f"\n{summary}; loaded in {load_s:,.0f} s (indexes included).")
     print(f"First page of {PAGE}, warm cache, {args.reps} timed runs per query; ms.\n")
     print(
         "| query | n | with hits | search p50 | search p95 | search max "
