@@ -22,7 +22,7 @@ from sqlalchemy import Engine, text
 from xinyong.catalogue import default_catalogue
 from xinyong.db.engine import make_engine, writing
 from xinyong.db.migrate import upgrade
-from xinyong.ingest.importer import files_to_import, import_bytes
+from xinyong.ingest.importer import files_to_import, import_files
 from xinyong.settings import Settings
 from xinyong.store.repository import bulk_insert
 from xinyong.synth import generate_city
@@ -42,18 +42,10 @@ def full_import(url: str, data: Path) -> tuple[int, float]:
     engine = fresh(url)
     settings = Settings(database_url=url)
     catalogue = default_catalogue()
-    started, rows = time.perf_counter(), 0
-    for file, provider in files_to_import(data, None):
-        s = import_bytes(
-            engine,
-            catalogue,
-            settings,
-            data=file.read_bytes(),
-            name=file.name,
-            provider_code=provider,
-        )
-        rows += s.accepted + s.unchanged + s.corrected + s.rejected
-        assert s.rejected == 0, s.errors[:3]
+    started = time.perf_counter()
+    summaries, failures = import_files(engine, catalogue, settings, files_to_import(data, None))
+    assert not failures and not any(s.rejected for s in summaries), failures
+    rows = sum(s.accepted + s.unchanged + s.corrected for s in summaries)
     return rows, time.perf_counter() - started
 
 

@@ -35,9 +35,9 @@ def days_ago(n: int) -> str:
 def judgment(
     prid: str,
     code: str = ORG,
+    name: str = "厦门鑫达贸易有限公司",
     *,
     kind: str = "organisation",
-    name: str = "厦门鑫达贸易有限公司",
     decided_on: str | None = None,
     **fields: Any,
 ) -> dict[str, Any]:
@@ -65,9 +65,9 @@ def judgment(
 def penalty(
     prid: str,
     code: str = ORG,
+    name: str = "厦门鑫达贸易有限公司",
     *,
     kind: str = "organisation",
-    name: str = "厦门鑫达贸易有限公司",
     severity: str = "general",
     decided_on: str | None = None,
     **fields: Any,

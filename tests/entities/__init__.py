@@ -12,9 +12,12 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from tests.factories import judgment, penalty
 from xinyong.identifiers import make_ric, make_uscc
 from xinyong.ingest.importer import today_in
 from xinyong.settings import Settings
+
+__all__ = ["TODAY", "day", "judgment", "penalty", "ric", "submit", "uscc"]
 
 TODAY = today_in(Settings())  # the same zone as the app's (Asia/Shanghai by default)
 
@@ -32,69 +35,6 @@ def ric(seed: int, division: str = "350203") -> str:
     rng = random.Random(f"entities-test:{seed}")
     born = dt.date(1960, 1, 1) + dt.timedelta(days=rng.randrange(15000))
     return make_ric(rng, division, born, female=bool(seed % 2))
-
-
-def judgment(
-    prid: str,
-    code: str,
-    name: str,
-    *,
-    kind: str = "organisation",
-    decided_on: str | None = None,
-    **fields: Any,
-) -> dict[str, Any]:
-    """A judgment-default record (public for every kind of subject)."""
-    return {
-        "record_type": "judgment_default",
-        "provider_record_id": prid,
-        "subject": {"kind": kind, "code": code, "name": name},
-        "decided_on": decided_on or day(-30),
-        "legal_basis": "《最高人民法院关于公布失信被执行人名单信息的若干规定》第一条",
-        "document_number": f"（2026）闽02执{prid}号",
-        "fields": {
-            "case_number": f"（2026）闽02执{prid}号",
-            "court": "厦门市中级人民法院",
-            "filing_date": day(-60),
-            "enforcement_basis": "（2025）闽0203民初1号民事判决书",
-            "obligation": "支付货款人民币十万元",
-            "performance_status": "unperformed",
-            "conduct": "able_but_refusing",
-            **fields,
-        },
-    }
-
-
-def penalty(
-    prid: str,
-    code: str,
-    name: str,
-    *,
-    kind: str = "organisation",
-    severity: str = "general",
-    decided_on: str | None = None,
-) -> dict[str, Any]:
-    """An administrative penalty (public for organisations, not for natural persons)."""
-    return {
-        "record_type": "admin_penalty",
-        "provider_record_id": prid,
-        "subject": {"kind": kind, "code": code, "name": name},
-        "decided_on": decided_on or day(-10),
-        "severity": severity,
-        "legal_basis": "《中华人民共和国反不正当竞争法》第二十条",
-        "document_number": f"厦市监罚〔2026〕{prid}号",
-        "fields": {
-            "violation_type": "虚假宣传",
-            "facts": "在商品包装上作虚假宣传",
-            "penalty_category": "fine",
-            "penalty_content": "罚款人民币两万元",
-            "fine_amount": 2,
-            "valid_until": day(30),
-            "authority_name": "厦门市市场监督管理局",
-            "authority_uscc": "11350200LFFAT04NMF",
-            "source_unit": "厦门市市场监督管理局",
-            "source_unit_uscc": "11350200LFFAT04NMF",
-        },
-    }
 
 
 def submit(client: TestClient, key: str, *records: dict[str, Any]) -> list[dict[str, Any]]:

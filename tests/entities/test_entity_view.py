@@ -46,12 +46,10 @@ def _public_id(engine: Engine, code: str) -> str:
 def test_organisation_page(client: TestClient, make_key: Callable[..., str]) -> None:
     court, market = make_key("court"), make_key("market_regulation")
     code = uscc(1)
-    (j,) = submit(
-        client,
-        court,
-        judgment("J1", code, "厦门旧名贸易有限公司", decided_on=day(-100)),
-    )
-    (p,) = submit(client, market, penalty("P1", code, "厦门新名贸易有限公司", decided_on=day(-3)))
+    sent_j = judgment("J1", code, "厦门旧名贸易有限公司", decided_on=day(-100))
+    sent_p = penalty("P1", code, "厦门新名贸易有限公司", decided_on=day(-3))
+    (j,) = submit(client, court, sent_j)
+    (p,) = submit(client, market, sent_p)
     # a penalty decided long ago: its publicity (12 months for 'general') has ended
     (old,) = submit(
         client, market, penalty("P0", code, "厦门旧名贸易有限公司", decided_on=day(-800))
@@ -72,21 +70,10 @@ def test_organisation_page(client: TestClient, make_key: Callable[..., str]) -> 
                 "severity": "general",
                 "decided_on": day(-3),
                 "publicity_until": months_after(day(-3), 12),  # 'general': 12 months
-                "legal_basis": "《中华人民共和国反不正当竞争法》第二十条",
-                "document_number": "厦市监罚〔2026〕P1号",
+                "legal_basis": sent_p["legal_basis"],
+                "document_number": sent_p["document_number"],
                 "provider": "market_regulation",
-                "fields": {
-                    "violation_type": "虚假宣传",
-                    "facts": "在商品包装上作虚假宣传",
-                    "penalty_category": "fine",
-                    "penalty_content": "罚款人民币两万元",
-                    "fine_amount": 2,
-                    "valid_until": day(30),
-                    "authority_name": "厦门市市场监督管理局",
-                    "authority_uscc": "11350200LFFAT04NMF",
-                    "source_unit": "厦门市市场监督管理局",
-                    "source_unit_uscc": "11350200LFFAT04NMF",
-                },
+                "fields": sent_p["fields"],
                 "version": 1,
             },
             {
@@ -96,18 +83,10 @@ def test_organisation_page(client: TestClient, make_key: Callable[..., str]) -> 
                 "severity": None,
                 "decided_on": day(-100),
                 "publicity_until": months_after(day(-100), 24),
-                "legal_basis": "《最高人民法院关于公布失信被执行人名单信息的若干规定》第一条",
-                "document_number": "（2026）闽02执J1号",
+                "legal_basis": sent_j["legal_basis"],
+                "document_number": sent_j["document_number"],
                 "provider": "court",
-                "fields": {
-                    "case_number": "（2026）闽02执J1号",
-                    "court": "厦门市中级人民法院",
-                    "filing_date": day(-60),
-                    "enforcement_basis": "（2025）闽0203民初1号民事判决书",
-                    "obligation": "支付货款人民币十万元",
-                    "performance_status": "unperformed",
-                    "conduct": "able_but_refusing",
-                },
+                "fields": sent_j["fields"],
                 "version": 1,
             },
         ],

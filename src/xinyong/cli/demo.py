@@ -11,7 +11,6 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
-    TaskID,
     TextColumn,
     TimeElapsedColumn,
 )
@@ -20,10 +19,11 @@ from sqlalchemy import Engine, func, select
 from xinyong.auth.keys import Role, create_key
 from xinyong.catalogue import default_catalogue
 from xinyong.cli.common import console, reported_errors
+from xinyong.cli.importing import bar_for
 from xinyong.db.engine import make_engine, writing
 from xinyong.db.migrate import ensure_schema
 from xinyong.db.tables import records
-from xinyong.ingest.importer import files_to_import, import_bytes
+from xinyong.ingest.importer import files_to_import, import_files
 from xinyong.settings import get_settings
 from xinyong.synth import generate_city
 
@@ -92,23 +92,18 @@ def _build(
             progress=lambda done, total: bar.update(task, completed=done, total=total),
         )
     with _bars() as bar:
-        for file, provider in files_to_import(data_dir, None):
-            task = bar.add_task(f"importing {file.name}", total=None)
-
-            def advance(done: int, total: int, t: TaskID = task) -> None:
-                bar.update(t, completed=done, total=total)
-
-            summary = import_bytes(
-                engine,
-                catalogue,
-                settings,
-                data=file.read_bytes(),
-                name=file.name,
-                provider_code=provider,
-                progress=advance,
-            )
-            if summary.rejected:
-                console.print(f"[yellow]{file.name}: {summary.rejected:,} rows rejected[/]")
+        summaries, failures = import_files(
+            engine,
+            catalogue,
+            settings,
+            files_to_import(data_dir, None),
+            progress_for=lambda file, _code: bar_for(bar, f"importing {file.name}"),
+        )
+    for summary in summaries:
+        if summary.rejected:
+            console.print(f"[yellow]{summary.file}: {summary.rejected:,} rows rejected[/]")
+    for failure in failures:
+        console.print(f"[red]{failure.file}: {failure.code}: {failure.message}[/]")
     keys_file = Path("var/demo-keys.txt")
     keys_file.parent.mkdir(parents=True, exist_ok=True)
     lines = []

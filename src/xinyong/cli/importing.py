@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +21,7 @@ from xinyong.catalogue import default_catalogue
 from xinyong.cli.common import console, err_console, print_json, reported_errors
 from xinyong.db.engine import make_engine
 from xinyong.db.migrate import ensure_schema
-from xinyong.errors import XinyongError
-from xinyong.ingest.importer import ImportSummary, files_to_import, import_bytes
+from xinyong.ingest.importer import ImportSummary, files_to_import, import_files
 from xinyong.settings import get_settings
 
 
@@ -38,8 +38,6 @@ def import_command(
         catalogue = default_catalogue(settings.catalogue_path)
         engine = make_engine(settings.database_url)
         ensure_schema(engine)
-        summaries: list[ImportSummary] = []
-        failures: list[dict[str, Any]] = []
         with Progress(
             TextColumn("{task.description}"),
             BarColumn(),
@@ -48,41 +46,14 @@ def import_command(
             console=err_console,
             disable=as_json,
         ) as bar:
-            for file, code in files_to_import(path, provider):
-                task = bar.add_task(f"{file.name} ({code})", total=None)
-
-                def advance(done: int, total: int, task: TaskID = task) -> None:
-                    bar.update(task, completed=done, total=total)
-
-                try:
-                    if file.stat().st_size > settings.max_upload_bytes:
-                        from xinyong.errors import PayloadTooLarge
-
-                        raise PayloadTooLarge(
-                            f"{file.name} is larger than {settings.max_upload_bytes:,} bytes",
-                            code="file_too_large",
-                        )
-                    summaries.append(
-                        import_bytes(
-                            engine,
-                            catalogue,
-                            settings,
-                            data=file.read_bytes(),
-                            name=file.name,
-                            provider_code=code,
-                            progress=advance,
-                        )
-                    )
-                except XinyongError as exc:
-                    failures.append(
-                        {
-                            "file": file.name,
-                            "row": 0,
-                            "field": None,
-                            "code": exc.code,
-                            "message": exc.message,
-                        }
-                    )
+            summaries, failed = import_files(
+                engine,
+                catalogue,
+                settings,
+                files_to_import(path, provider),
+                progress_for=lambda file, code: bar_for(bar, f"{file.name} ({code})"),
+            )
+        failures = [e.to_dict() for e in failed]
         totals = _totals(summaries, failures, settings.max_reported_errors)
         if as_json:
             print_json(totals)
@@ -129,3 +100,13 @@ def _print(summaries: list[ImportSummary], totals: dict[str, Any]) -> None:
             f"... and {len(errors) - 20:,} more errors (use --json, or the error "
             "report of each import)"
         )
+
+
+def bar_for(bar: Progress, description: str) -> Callable[[int, int], None]:
+    """A progress callback ``(done, total)`` that drives a new task of ``bar``."""
+    task = bar.add_task(description, total=None)
+
+    def advance(done: int, total: int, task: TaskID = task) -> None:
+        bar.update(task, completed=done, total=total)
+
+    return advance

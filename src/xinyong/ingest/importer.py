@@ -21,7 +21,7 @@ from sqlalchemy import Engine
 from xinyong.catalogue.model import Catalogue
 from xinyong.db.engine import writing
 from xinyong.db.types import utcnow
-from xinyong.errors import NotFound, PayloadTooLarge
+from xinyong.errors import NotFound, PayloadTooLarge, XinyongError
 from xinyong.ingest import repository as import_repo
 from xinyong.ingest.problems import RowError
 from xinyong.ingest.readers import ROW, FileRejected, detect_format, read_table
@@ -174,3 +174,43 @@ def files_to_import(path: Path, provider: str | None) -> list[tuple[Path, str]]:
     if not path.exists():
         raise NotFound(f"{path} does not exist", code="file_not_found")
     return [(path, provider or path.stem)]
+
+
+def import_files(
+    engine: Engine,
+    catalogue: Catalogue,
+    settings: Settings,
+    files: list[tuple[Path, str]],
+    *,
+    progress_for: Callable[[Path, str], Progress] | None = None,
+) -> tuple[list[ImportSummary], list[RowError]]:
+    """Import (file, provider) pairs one after the other.
+
+    Returns each file's summary, and one row-0 error for each file that could not be
+    imported at all (too large, unknown provider). ``progress_for`` gives each file its
+    progress callback.
+    """
+    summaries: list[ImportSummary] = []
+    failures: list[RowError] = []
+    for file, provider in files:
+        try:
+            size = file.stat().st_size
+            if size > settings.max_upload_bytes:
+                raise PayloadTooLarge(
+                    f"{file.name} has {size:,} bytes; the limit is {settings.max_upload_bytes:,}",
+                    code="file_too_large",
+                )
+            summaries.append(
+                import_bytes(
+                    engine,
+                    catalogue,
+                    settings,
+                    data=file.read_bytes(),
+                    name=file.name,
+                    provider_code=provider,
+                    progress=progress_for(file, provider) if progress_for else None,
+                )
+            )
+        except XinyongError as exc:
+            failures.append(RowError(file.name, 0, None, exc.code, exc.message))
+    return summaries, failures

@@ -1,0 +1,40 @@
+"""The README and the examples stay true: every command it lists exists, and the example
+record it tells people to send is accepted."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from xinyong.cli.main import app
+
+ROOT = Path(__file__).parent.parent
+
+
+def test_every_command_in_the_readme_exists() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    commands = re.findall(r"^\| `xinyong ([a-z ]+?)(?: [A-Z\[-].*?)?`", readme, re.MULTILINE)
+    assert len(commands) >= 9
+    runner = CliRunner()
+    for command in commands:
+        result = runner.invoke(app, [*command.split(), "--help"])
+        assert result.exit_code == 0, (command, result.output)
+
+
+def test_readme_example_record_is_accepted(
+    client: TestClient, make_key: Callable[..., str]
+) -> None:
+    record = json.loads((ROOT / "docs/examples/judgment_default.json").read_text("utf-8"))
+    h = {"Authorization": f"Bearer {make_key('court')}"}
+    first = client.post("/api/v1/records", json=record, headers=h)
+    assert first.status_code == 201, first.text
+    assert client.post("/api/v1/records", json=record, headers=h).json()["status"] == "unchanged"
+    code = record["subject"]["code"]
+    page = client.get(f"/api/v1/entities/{code}")
+    assert page.status_code == 200
+    assert [r["id"] for r in page.json()["records"]] == [first.json()["id"]]
