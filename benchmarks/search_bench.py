@@ -39,10 +39,10 @@ from typing import Any
 from sqlalchemy import Connection, Engine, func, select, text
 from sqlalchemy.engine import make_url
 
+import xinyong.entities.service as service
 from xinyong.db.engine import make_engine, writing
 from xinyong.db.migrate import upgrade
 from xinyong.db.tables import entities, entity_names
-from xinyong.entities import service
 from xinyong.entities.repository import LIKE_ESCAPE, like_pattern
 from xinyong.identifiers import make_ric, make_uscc
 from xinyong.store.ids import public_id
