@@ -33,8 +33,13 @@ def test_import_folder_with_json_totals(cli_db: Engine, tmp_path: Path) -> None:
     (folder / "market_regulation.csv").write_bytes(
         csv_bytes([penalty("P1", uscc(1)), penalty("P2", "bad-code")])
     )
-    result = runner.invoke(app, ["import", str(folder), "--json"])
+    report = tmp_path / "errors.csv"
+    result = runner.invoke(app, ["import", str(folder), "--json", "--errors", str(report)])
     assert result.exit_code == 2, result.output  # some rows were rejected
+    lines = report.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "file,row,field,code,message"
+    assert lines[1].startswith("market_regulation.csv,3,subject_code,")
+    assert len(lines) == 2
     totals = json.loads(result.stdout)
     assert (totals["accepted"], totals["rejected"]) == (6, 1)
     assert totals["errors"][0]["file"] == "market_regulation.csv"

@@ -22,6 +22,7 @@ from xinyong.cli.common import console, err_console, print_json, reported_errors
 from xinyong.db.engine import make_engine
 from xinyong.db.migrate import ensure_schema
 from xinyong.ingest.importer import ImportSummary, files_to_import, import_files
+from xinyong.ingest.problems import error_report_csv
 from xinyong.settings import get_settings
 
 
@@ -31,6 +32,9 @@ def import_command(
         None, help="Provider code (default: each file's name without its extension)."
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the totals as JSON."),
+    errors_csv: Path | None = typer.Option(
+        None, "--errors", help="Write every row error to this CSV file (the error report)."
+    ),
 ) -> None:
     """Import CSV, XLSX or JSONL files. Valid rows are committed, invalid ones reported."""
     with reported_errors():
@@ -54,6 +58,9 @@ def import_command(
                 progress_for=lambda file, code: bar_for(bar, f"{file.name} ({code})"),
             )
         failures = [e.to_dict() for e in failed]
+        if errors_csv is not None:
+            every = [e for s in summaries for e in s.errors] + failed
+            errors_csv.write_text(error_report_csv(every), encoding="utf-8")
         totals = _totals(summaries, failures, settings.max_reported_errors)
         if as_json:
             print_json(totals)
