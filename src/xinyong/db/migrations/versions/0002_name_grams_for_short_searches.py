@@ -70,7 +70,12 @@ def _pg_grams(rows: str) -> str:
     )
 
 
-def _pg_insert(rows: str) -> str:
+def _pg_insert(rows: str, *, new_names_only: bool = False) -> str:
+    """Insert the grams of ``rows``. Names just inserted have no grams yet: their insert
+    needs no conflict check (speculative insertion doubled its cost) and goes in key order,
+    which keeps the B-tree writes local."""
+    if new_names_only:
+        return f"INSERT INTO entity_name_grams (gram, name_id) {_pg_grams(rows)} ORDER BY 1, 2"
     return f"INSERT INTO entity_name_grams (gram, name_id) {_pg_grams(rows)} ON CONFLICT DO NOTHING"
 
 
@@ -102,7 +107,7 @@ def _upgrade_postgresql() -> None:
         "entity_name_grams_ai",
         "INSERT",
         "REFERENCING NEW TABLE AS new_names",
-        _pg_insert("new_names"),
+        _pg_insert("new_names", new_names_only=True),
     )
     _pg_trigger(
         "entity_name_grams_ad",
