@@ -2,7 +2,10 @@
 
 Schemathesis generates requests from the app's own OpenAPI schema (valid and invalid
 bodies, parameters and headers) and sends them through the real app on a real SQLite
-database, with a provider's key so that the authenticated paths are reached too.
+database, with a provider's key so that the authenticated paths are reached too. Runs are
+derandomized so that CI is reproducible; to explore further, run
+``schemathesis run http://127.0.0.1:8000/openapi.json`` against ``xinyong serve``
+(that is how a too-large import id that reached SQLite was found).
 """
 
 from __future__ import annotations
@@ -33,8 +36,9 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", app)
 
 @schema.parametrize()
 @settings(
-    max_examples=25,
+    max_examples=40,
     deadline=None,
+    derandomize=True,  # the same cases on every run: CI is reproducible
     suppress_health_check=list(HealthCheck),
 )
 def test_no_server_errors(case: Any) -> None:

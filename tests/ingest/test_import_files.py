@@ -195,3 +195,15 @@ def test_json_totals_shape(engine: Engine, catalogue: Catalogue, settings: Setti
     totals = _import(engine, catalogue, settings, csv_bytes([judgment("J1")]))
     assert set(totals) == {"accepted", "unchanged", "corrected", "rejected", "errors"}
     json.dumps(totals)
+
+
+def test_import_ids_out_of_range_are_422(client: TestClient, make_key: Callable[..., str]) -> None:
+    h = {"Authorization": f"Bearer {make_key('court')}"}
+    for bad in ("9223372036854775808", "0", "-1", "x"):
+        for path in (f"/api/v1/imports/{bad}", f"/api/v1/imports/{bad}/errors.csv"):
+            r = client.get(path, headers=h)
+            assert r.status_code == 422, (path, r.text)
+            assert r.json()["code"] == "invalid_request"
+    assert client.get("/api/v1/imports/2147483647", headers=h).json()["code"] == (
+        "import_not_found"
+    )

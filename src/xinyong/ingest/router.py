@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import polars as pl
-from fastapi import APIRouter, File, Query, UploadFile
+from fastapi import APIRouter, File, Path, Query, UploadFile
 from fastapi.responses import JSONResponse, PlainTextResponse
 from sqlalchemy import Connection
 
@@ -31,6 +31,9 @@ from xinyong.settings import Settings
 from xinyong.store.service import Written, write_rows
 
 router = APIRouter(tags=["records"])
+
+#: An import's id: a positive integer within what both databases store.
+ImportId = Annotated[int, Path(ge=1, le=2**31 - 1, description="the import's id")]
 
 
 def _submit(
@@ -155,7 +158,7 @@ def _import_of(conn: Connection, import_id: int, caller: Principal) -> dict[str,
 
 @router.get("/imports/{import_id}")
 def get_import(
-    import_id: int,
+    import_id: ImportId,
     conn: Reading,
     caller: ProviderCaller,
     settings: SettingsDep,
@@ -172,7 +175,9 @@ def get_import(
 
 
 @router.get("/imports/{import_id}/errors.csv", response_class=PlainTextResponse)
-def get_import_errors(import_id: int, conn: Reading, caller: ProviderCaller) -> PlainTextResponse:
+def get_import_errors(
+    import_id: ImportId, conn: Reading, caller: ProviderCaller
+) -> PlainTextResponse:
     """Every row error of an import as a CSV file (file, row, field, code, message)."""
     _import_of(conn, import_id, caller)
     text = error_report_csv(import_repo.errors_of(conn, import_id))
