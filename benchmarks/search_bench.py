@@ -44,7 +44,7 @@ from xinyong.db.engine import make_engine, writing
 from xinyong.db.migrate import upgrade
 from xinyong.db.tables import entities, entity_names
 from xinyong.entities.repository import LIKE_ESCAPE, like_pattern
-from xinyong.identifiers import make_ric, make_uscc
+from xinyong.identifiers import division_of, make_ric, make_uscc
 from xinyong.store.ids import public_id
 from xinyong.store.repository import bulk_insert, index_new_names
 
@@ -165,7 +165,7 @@ def fill(engine: Engine, n: int, seed: int) -> list[Subject]:
 
     started = time.perf_counter()
     for i, s in enumerate(subjects(n, seed), start=1):
-        division = s.code[:6] if s.kind == "person" else s.code[2:8]
+        division = division_of(s.code, s.kind)
         ents.append(
             (
                 i,

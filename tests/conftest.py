@@ -93,7 +93,9 @@ def catalogue() -> Catalogue:
 
 @pytest.fixture
 def settings(db_url: str) -> Settings:
-    return Settings(database_url=db_url, max_upload_bytes=2 * 1024 * 1024)
+    return Settings(
+        database_url=db_url, max_upload_bytes=2 * 1024 * 1024, max_request_bytes=1024 * 1024
+    )
 
 
 @pytest.fixture

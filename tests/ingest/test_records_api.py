@@ -217,3 +217,26 @@ def test_real_http_round_trip(live_server: str, make_key: Callable[..., str]) ->
     assert r.json()["status"] == "created"
     r = httpx.get(f"{live_server}/api/v1/catalogue")
     assert {t["code"] for t in r.json()["record_types"]} >= {"admin_penalty", "judgment_default"}
+
+
+def test_json_bodies_have_their_own_smaller_limit(
+    live_server: str, make_key: Callable[..., str], app: object
+) -> None:
+    settings = app.state.settings  # type: ignore[attr-defined]
+    h = {"Authorization": f"Bearer {make_key('court')}"}
+    padding = "x" * (settings.max_request_bytes + 10)
+    r = httpx.post(
+        f"{live_server}/api/v1/records/batch",
+        headers={**h, "content-type": "application/json"},
+        content=('{"records": [], "pad": "' + padding + '"}').encode(),
+        timeout=60,
+    )
+    assert r.status_code == 413
+    assert r.json()["code"] == "payload_too_large"
+    # an upload of the same size is under the (larger) upload limit: it is read and judged
+    big = b"record_type,provider_record_id,subject_code\n" + b"x" * len(padding)
+    assert len(big) < settings.max_upload_bytes
+    r = httpx.post(
+        f"{live_server}/api/v1/imports", headers=h, files={"file": ("court.csv", big)}, timeout=60
+    )
+    assert r.status_code == 201, r.text

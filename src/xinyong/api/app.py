@@ -51,7 +51,9 @@ def create_app(
     app.state.engine = engine
     app.state.catalogue = catalogue
     _install_error_handlers(app)
-    app.add_middleware(BodySizeLimit, limit=settings.max_upload_bytes)
+    app.add_middleware(
+        BodySizeLimit, limit=settings.max_request_bytes, upload_limit=settings.max_upload_bytes
+    )
 
     from xinyong.catalogue.router import router as catalogue_router
     from xinyong.entities.router import router as entities_router
@@ -105,19 +107,27 @@ def _install_error_handlers(app: FastAPI) -> None:
 
 
 class BodySizeLimit:
-    """Refuse request bodies over ``limit`` bytes with 413, before reading them whole."""
+    """Refuse request bodies over their limit with 413, before reading them whole.
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
+    File uploads (``multipart/form-data``) may be up to ``upload_limit`` bytes; every other
+    body (JSON) up to ``limit``.
+    """
+
+    def __init__(self, app: ASGIApp, limit: int, upload_limit: int) -> None:
         self.app = app
-        self.limit = limit
+        self.json_limit = limit
+        self.upload_limit = upload_limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.limit:
-            await _too_large(send, self.limit)
+        headers = dict(scope.get("headers") or [])
+        upload = headers.get(b"content-type", b"").startswith(b"multipart/form-data")
+        limit = self.upload_limit if upload else self.json_limit
+        declared = headers.get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await _too_large(send, limit)
             return
         seen = 0
 
@@ -126,14 +136,14 @@ class BodySizeLimit:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.limit:
+                if seen > limit:
                     raise _BodyTooLarge
             return message
 
         try:
             await self.app(scope, limited, send)
         except _BodyTooLarge:
-            await _too_large(send, self.limit)
+            await _too_large(send, limit)
 
 
 class _BodyTooLarge(Exception):

@@ -37,9 +37,6 @@ class Principal:
     consumer_code: str | None = None
     scopes: tuple[str, ...] = ()
 
-    def may_submit(self, record_type: str) -> bool:
-        return self.role is Role.provider and record_type in self.scopes
-
 
 def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()

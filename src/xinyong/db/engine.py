@@ -66,10 +66,6 @@ def spaced_chars(text: str | None) -> str | None:
     return None if text is None else " ".join(text.lower())
 
 
-def is_sqlite(engine: Engine) -> bool:
-    return engine.dialect.name == "sqlite"
-
-
 @contextmanager
 def writing(engine: Engine) -> Iterator[Connection]:
     """A connection in a write transaction, committed on success, rolled back on error."""

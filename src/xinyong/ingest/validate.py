@@ -26,7 +26,7 @@ from xinyong.catalogue.model import (
     RecordType,
     SubjectKind,
 )
-from xinyong.identifiers import IdentifierError, validate_subject_code
+from xinyong.identifiers import IdentifierError, division_of, validate_subject_code
 from xinyong.ingest.problems import RowError
 from xinyong.ingest.readers import ROW
 
@@ -372,15 +372,19 @@ def _codes(frame: pl.DataFrame) -> pl.DataFrame:
     )
     kinds, codes = pairs["subject_kind"].to_list(), pairs["subject_code"].to_list()
     norm: list[str | None] = []
+    division: list[str | None] = []
     err: list[str | None] = []
     msg: list[str | None] = []
     for kind, code in zip(kinds, codes, strict=True):
         try:
-            norm.append(validate_subject_code(kind, code))
+            valid = validate_subject_code(kind, code)
+            norm.append(valid)
+            division.append(division_of(valid, kind))
             err.append(None)
             msg.append(None)
         except IdentifierError as exc:
             norm.append(None)
+            division.append(None)
             err.append(exc.code)
             msg.append(exc.message)
     return pl.DataFrame(
@@ -388,6 +392,7 @@ def _codes(frame: pl.DataFrame) -> pl.DataFrame:
             "subject_kind": pl.Series(kinds, dtype=pl.String),
             "subject_code": pl.Series(codes, dtype=pl.String),
             "_code": pl.Series(norm, dtype=pl.String),
+            "_division": pl.Series(division, dtype=pl.String),
             "_code_error": pl.Series(err, dtype=pl.String),
             "_code_message": pl.Series(msg, dtype=pl.String),
         }
@@ -488,11 +493,7 @@ def _normalised(valid: pl.DataFrame, types: dict[str, RecordType]) -> pl.DataFra
         col("_code").alias("subject_code"),
         col("_decided").alias("decided_on"),
         pl.coalesce(col("_until_given"), col("_until_max")).alias("publicity_until"),
-    ).with_columns(
-        pl.when(col("subject_kind") == SubjectKind.person.value)
-        .then(col("subject_code").str.slice(0, 6))
-        .otherwise(col("subject_code").str.slice(2, 6))
-        .alias("division"),
+        col("_division").alias("division"),
     )
     hashed = [
         "record_type",

@@ -30,10 +30,6 @@ class Written:
     outcomes: list[tuple[int, str, int, str]] = field(default_factory=list)
     counts: Counter[str] = field(default_factory=Counter)
 
-    def merge(self, other: Written) -> None:
-        self.outcomes.extend(other.outcomes)
-        self.counts.update(other.counts)
-
 
 def public_types_for_persons(catalogue: Catalogue) -> list[str]:
     return [
