@@ -28,6 +28,10 @@ class Settings(BaseSettings):
         default=DATA_DIR / "catalogue.yaml",
         description="The closed catalogue of record types, providers and prohibited classes.",
     )
+    schemes_dir: Path = Field(
+        default=DATA_DIR / "schemes",
+        description="The rating schemes in force: every *.yaml file in this directory.",
+    )
     timezone: str = Field(default="Asia/Shanghai", description="Where 'today' is decided.")
     max_request_bytes: int = Field(
         default=10 * 1024 * 1024, description="Largest JSON request body accepted."

@@ -19,6 +19,8 @@ from xinyong.catalogue.model import Catalogue
 from xinyong.db.engine import make_engine
 from xinyong.db.migrate import ensure_schema
 from xinyong.errors import XinyongError
+from xinyong.rating.loader import load_schemes
+from xinyong.rating.model import Scheme
 from xinyong.settings import Settings, get_settings
 
 API_PREFIX = "/api/v1"
@@ -29,11 +31,14 @@ def create_app(
     *,
     engine: Engine | None = None,
     catalogue: Catalogue | None = None,
+    schemes: dict[str, Scheme] | None = None,
 ) -> FastAPI:
     """Build the ASGI application. The schema is created or migrated on start-up."""
     settings = settings or get_settings()
     engine = engine or make_engine(settings.database_url)
     catalogue = catalogue or default_catalogue(settings.catalogue_path)
+    if schemes is None:
+        schemes = load_schemes(settings.schemes_dir, catalogue)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -50,6 +55,7 @@ def create_app(
     app.state.settings = settings
     app.state.engine = engine
     app.state.catalogue = catalogue
+    app.state.schemes = schemes
     _install_error_handlers(app)
     app.add_middleware(
         BodySizeLimit, limit=settings.max_request_bytes, upload_limit=settings.max_upload_bytes
@@ -58,10 +64,12 @@ def create_app(
     from xinyong.catalogue.router import router as catalogue_router
     from xinyong.entities.router import router as entities_router
     from xinyong.ingest.router import router as ingest_router
+    from xinyong.rating.router import router as rating_router
 
     app.include_router(catalogue_router, prefix=API_PREFIX)
     app.include_router(ingest_router, prefix=API_PREFIX)
     app.include_router(entities_router, prefix=API_PREFIX)
+    app.include_router(rating_router, prefix=API_PREFIX)
 
     @app.get(f"{API_PREFIX}/health", tags=["meta"])
     def health() -> dict[str, str]:

@@ -12,6 +12,7 @@ from xinyong.auth.keys import Principal, Role, authenticate
 from xinyong.catalogue.model import Catalogue
 from xinyong.db.engine import writing
 from xinyong.errors import Forbidden, Unauthorized
+from xinyong.rating.model import Scheme
 from xinyong.settings import Settings
 
 
@@ -28,6 +29,11 @@ def get_settings(request: Request) -> Settings:
 def get_catalogue(request: Request) -> Catalogue:
     catalogue: Catalogue = request.app.state.catalogue
     return catalogue
+
+
+def get_schemes(request: Request) -> dict[str, Scheme]:
+    schemes: dict[str, Scheme] = request.app.state.schemes
+    return schemes
 
 
 def reading(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Connection]:
@@ -78,6 +84,7 @@ def provider(caller: Annotated[Principal, Depends(principal)]) -> Principal:
 Reading = Annotated[Connection, Depends(reading)]
 Writing = Annotated[Connection, Depends(writer)]
 CatalogueDep = Annotated[Catalogue, Depends(get_catalogue)]
+SchemesDep = Annotated[dict[str, Scheme], Depends(get_schemes)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 EngineDep = Annotated[Engine, Depends(get_engine)]
 Caller = Annotated[Principal, Depends(principal)]

@@ -23,7 +23,10 @@ from xinyong.cli.importing import bar_for
 from xinyong.db.engine import make_engine, writing
 from xinyong.db.migrate import ensure_schema
 from xinyong.db.tables import records
-from xinyong.ingest.importer import files_to_import, import_files
+from xinyong.db.types import utcnow
+from xinyong.ingest.importer import files_to_import, import_files, today_in
+from xinyong.rating.loader import load_schemes
+from xinyong.rating.service import rate_scheme
 from xinyong.settings import get_settings
 from xinyong.synth import generate_city
 
@@ -104,6 +107,21 @@ def _build(
             console.print(f"[yellow]{summary.file}: {summary.rejected:,} rows rejected[/]")
     for failure in failures:
         console.print(f"[red]{failure.file}: {failure.code}: {failure.message}[/]")
+    with _bars() as bar, writing(engine) as conn:
+        schemes = load_schemes(settings.schemes_dir, catalogue)
+        task = bar.add_task("rating everyone", total=len(schemes))
+        for scheme in schemes.values():
+            today = today_in(settings)
+            rate_scheme(
+                conn,
+                catalogue,
+                scheme,
+                as_of=today,
+                today=today,
+                now=utcnow(),
+                timezone=settings.timezone,
+            )
+            bar.advance(task)
     keys_file = Path("var/demo-keys.txt")
     keys_file.parent.mkdir(parents=True, exist_ok=True)
     lines = []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from xinyong.cli import catalogue, db, demo, generate, importing, keys, serve, template
+from xinyong.cli import catalogue, db, demo, generate, importing, keys, rating, serve, template
 
 app = typer.Typer(
     name="xinyong",
@@ -15,6 +15,8 @@ app = typer.Typer(
 app.add_typer(catalogue.app, name="catalogue")
 app.add_typer(db.app, name="db")
 app.add_typer(keys.app, name="keys")
+app.add_typer(rating.schemes_app, name="schemes")
+app.command("rate")(rating.rate_command)
 app.command("import")(importing.import_command)
 app.command("serve")(serve.serve)
 app.command("template")(template.template)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     Date,
@@ -143,4 +144,22 @@ api_keys = Table(
     Column("label", String(256), nullable=True),
     Column("active", Boolean, nullable=False, default=True),
     Column("created_at", UTCDateTime(), nullable=False),
+)
+
+ratings = Table(
+    "ratings",
+    metadata,
+    Column("entity_id", ForeignKey("entities.id"), primary_key=True),
+    Column("scheme", String(64), primary_key=True),
+    Column("scheme_version", String(32), nullable=False),
+    Column("as_of", Date, nullable=False),
+    Column("score_units", BigInteger, nullable=False, comment="score x 10,000 (exact)"),
+    Column("grade", String(8), nullable=False),
+    Column("valid_until", Date, nullable=True, comment="last day before an input changes"),
+    Column("fingerprint", String(32), nullable=False, comment="md5 of the record versions"),
+    Column("engine", String(16), nullable=False),
+    Column("stale", Boolean, nullable=False, default=False, comment="records changed since"),
+    Column("computed_at", UTCDateTime(), nullable=False),
+    Index(None, "scheme", "grade"),
+    Index(None, "valid_until"),
 )

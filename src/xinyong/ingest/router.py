@@ -14,6 +14,7 @@ from xinyong.api.deps import (
     EngineDep,
     ProviderCaller,
     Reading,
+    SchemesDep,
     SettingsDep,
     Writing,
 )
@@ -27,6 +28,8 @@ from xinyong.ingest.problems import RowError, error_report_csv
 from xinyong.ingest.readers import ROW, table_from_records
 from xinyong.ingest.schemas import BatchIn, BatchItem, BatchOut, RecordIn, RecordOut, RowProblem
 from xinyong.ingest.validate import validate_table
+from xinyong.rating.model import Scheme
+from xinyong.rating.service import rate_subjects
 from xinyong.settings import Settings
 from xinyong.store.service import Written, write_rows
 
@@ -42,6 +45,7 @@ def _submit(
     caller: Principal,
     catalogue: Catalogue,
     settings: Settings,
+    schemes: dict[str, Scheme],
 ) -> tuple[Written, list[RowError]]:
     provider = caller.provider_code or ""
     table, errors = table_from_records(list(enumerate(objects)), catalogue, file="request")
@@ -55,7 +59,17 @@ def _submit(
             )
         )
     rows = checked.rows.filter(~out_of_scope)
-    written = write_rows(conn, rows, provider_code=provider, catalogue=catalogue, now=utcnow())
+    now = utcnow()
+    written = write_rows(conn, rows, provider_code=provider, catalogue=catalogue, now=now)
+    if written.changed_entities:  # read-your-writes: grades are current when we answer
+        rate_subjects(
+            conn,
+            catalogue,
+            schemes.values(),
+            written.changed_entities,
+            today=today_in(settings),
+            now=now,
+        )
     return written, errors
 
 
@@ -71,10 +85,11 @@ def submit_record(
     caller: ProviderCaller,
     catalogue: CatalogueDep,
     settings: SettingsDep,
+    schemes: SchemesDep,
 ) -> Any:
     """Submit one record. ``created`` answers 201; ``unchanged`` and ``corrected`` 200."""
     written, errors = _submit(
-        conn, [record.model_dump(exclude_unset=True)], caller, catalogue, settings
+        conn, [record.model_dump(exclude_unset=True)], caller, catalogue, settings, schemes
     )
     if errors:
         first = errors[0]
@@ -94,6 +109,7 @@ def submit_batch(
     caller: ProviderCaller,
     catalogue: CatalogueDep,
     settings: SettingsDep,
+    schemes: SchemesDep,
 ) -> BatchOut:
     """Submit up to ``max_batch_records`` records. Valid ones are stored, invalid ones
     are answered with their errors; the result lists every record by its index."""
@@ -103,7 +119,7 @@ def submit_batch(
             f"this one {len(batch.records)}",
             code="batch_too_large",
         )
-    written, errors = _submit(conn, batch.records, caller, catalogue, settings)
+    written, errors = _submit(conn, batch.records, caller, catalogue, settings, schemes)
     items = {
         row: BatchItem(index=row, id=rid, version=version, status=status)
         for row, rid, version, status in written.outcomes

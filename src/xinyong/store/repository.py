@@ -269,6 +269,24 @@ def outcomes(conn: Connection) -> list[tuple[int, str, int, str]]:
     return [(int(a), str(b), int(c), str(d)) for a, b, c, d in rows]
 
 
+def changed_entities(conn: Connection) -> list[int]:
+    """Subjects whose records this write created or corrected."""
+    rows = conn.execute(
+        text(f"SELECT DISTINCT entity_id FROM {CLASSIFIED} WHERE status <> 'unchanged'")
+    )
+    return sorted(int(r[0]) for r in rows)
+
+
+def mark_ratings_stale(conn: Connection) -> None:
+    """The ratings of subjects whose records changed no longer hold: ``xinyong rate --due``
+    (or the next read) recomputes them."""
+    _run(
+        conn,
+        f"""UPDATE ratings SET stale = TRUE WHERE entity_id IN (
+            SELECT entity_id FROM {CLASSIFIED} WHERE status <> 'unchanged')""",
+    )
+
+
 def status_counts(conn: Connection) -> dict[str, int]:
     rows = conn.execute(text(f"SELECT status, COUNT(*) FROM {CLASSIFIED} GROUP BY status"))
     return {str(status): int(n) for status, n in rows}

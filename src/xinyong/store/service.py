@@ -25,10 +25,12 @@ CREATED, UNCHANGED, CORRECTED = "created", "unchanged", "corrected"
 
 @dataclass
 class Written:
-    """What a write did: per input row ``(row, record id, version, status)``, and totals."""
+    """What a write did: per input row ``(row, record id, version, status)``, totals, and
+    (with outcomes) the subjects whose records were created or corrected."""
 
     outcomes: list[tuple[int, str, int, str]] = field(default_factory=list)
     counts: Counter[str] = field(default_factory=Counter)
+    changed_entities: list[int] = field(default_factory=list)
 
 
 def public_types_for_persons(catalogue: Catalogue) -> list[str]:
@@ -85,7 +87,9 @@ def write_rows(
     repo.add_versions(conn, provider_code, now, import_id)
     if (rows["subject_kind"] == SubjectKind.person.value).any():
         repo.refresh_public_until(conn, public_types_for_persons(catalogue))
+    repo.mark_ratings_stale(conn)
     written.counts.update(repo.status_counts(conn))
     if with_outcomes:
         written.outcomes = repo.outcomes(conn)
+        written.changed_entities = repo.changed_entities(conn)
     return written

@@ -9,7 +9,6 @@ seeded with the seed and the provider's code, so every file is reproducible on i
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import random
 import re
@@ -26,6 +25,7 @@ from xinyong.catalogue import (
     SubjectKind,
 )
 from xinyong.catalogue.model import DEFAULT_PERIOD, ENVELOPE_COLUMNS
+from xinyong.dates import add_months
 from xinyong.synth import themes, vocab
 from xinyong.synth.city import IB, ORG, PERSON, Population, Subject
 from xinyong.synth.fields import MAX_DATE_DAYS, Context, Gen, compile_field
@@ -190,13 +190,6 @@ def _doc_word(rt: RecordType) -> str:
     if "judg" in rt.code or "court" in rt.category or "judicial" in rt.category:
         return ""
     return {"negative": "罚", "positive": "表"}.get(rt.polarity.value, "字")
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """``day`` plus whole months, clamped to the month's end (31 Jan + 1 month = 28/29 Feb)."""
-    y, m = divmod(day.month - 1 + months, 12)
-    year, month = day.year + y, m + 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def _publicity_until(rng: random.Random, d: int, period: PublicityPeriod | None) -> str:

@@ -1,0 +1,304 @@
+"""A scheme compiled to one SQL query plan, transpiled with SQLGlot for each engine.
+
+The plan is written once, in DuckDB's dialect, and SQLGlot transpiles it to PostgreSQL and
+Spark SQL. It reads two relations that each engine provides:
+
+``rating_input``
+    one row per record version the scheme may look at: ``subject_id``, ``record_id``,
+    ``version``, ``record_type``, ``severity``, ``provider``, ``decided_on``,
+    ``publicity_until`` and one typed column per field the scheme tests (:func:`input_fields`);
+``rating_subjects``
+    one row per subject: ``subject_id`` and ``kind``.
+
+It returns ``subject_id``, ``score_units`` (points x 10,000), ``grade`` and ``valid_until``
+for every subject of the scheme's kinds, with the meaning :mod:`.evaluate` defines: one scan
+of the records computes each rule's contribution and each override's trigger, one
+aggregation per subject applies caps, bands and overrides.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
+
+import sqlglot
+from sqlglot import exp
+
+from xinyong.catalogue.model import Catalogue, FieldType
+from xinyong.rating.model import POINT_CENTS, Condition, Matcher, Override, Rule, Scheme, units
+
+DIALECTS = {"duckdb": "duckdb", "postgres": "postgres", "spark": "spark"}
+
+
+@dataclass(frozen=True)
+class InputField:
+    """A typed column of ``rating_input`` holding one field of one record type."""
+
+    column: str
+    record_type: str
+    field: str
+    type: FieldType
+
+
+def input_fields(schemes: list[Scheme], catalogue: Catalogue) -> list[InputField]:
+    """The field columns ``rating_input`` needs for ``schemes``: one per (type, field)
+    that some rule or override tests."""
+    wanted: dict[tuple[str, str], None] = {}
+    for scheme in schemes:
+        matchers: list[Matcher | Override] = [*scheme.rules, *scheme.overrides]
+        for m in matchers:
+            if m.record_type is None:
+                continue
+            for c in m.when:
+                wanted.setdefault((m.record_type, c.field))
+            if isinstance(m, Rule) and m.field is not None:
+                wanted.setdefault((m.record_type, m.field))
+    out = []
+    for i, (rt_code, fcode) in enumerate(sorted(wanted), start=1):
+        rt = catalogue.record_type(rt_code)
+        spec = rt.field(fcode) if rt else None
+        if spec is None:  # pragma: no cover - schemes are checked against the catalogue
+            raise ValueError(f"{rt_code}.{fcode} is not in the catalogue")
+        out.append(InputField(f"f{i}_{fcode}"[:60], rt_code, fcode, spec.type))
+    return out
+
+
+def _lit(value: object) -> str:
+    """A SQL literal, quoted by SQLGlot."""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, Decimal):
+        return f"CAST({exp.Literal.string(str(value)).sql()} AS DECIMAL(18, 4))"
+    if isinstance(value, dt.date):
+        return f"DATE {exp.Literal.string(value.isoformat()).sql()}"
+    return exp.Literal.string(str(value)).sql()
+
+
+def _fold(function: str, args: list[str]) -> str:
+    """``LEAST``/``GREATEST`` of ``args`` (NULLs skipped); Spark wants two or more."""
+    return args[0] if len(args) == 1 else f"{function}({', '.join(args)})"
+
+
+def _in(column: str, values: tuple[object, ...] | list[str]) -> str:
+    return f"{column} IN ({', '.join(_lit(v) for v in values)})"
+
+
+class _Compiler:
+    def __init__(self, scheme: Scheme, fields: Sequence[InputField], as_of: dt.date) -> None:
+        self.s = scheme
+        self.cols = {(f.record_type, f.field): f.column for f in fields}
+        self.d = _lit(as_of)
+
+    def column(self, record_type: str, field: str) -> str:
+        return self.cols[(record_type, field)]
+
+    def condition(self, record_type: str, c: Condition) -> str:
+        col = self.column(record_type, c.field)
+        if c.in_ is not None:
+            return _in(col, c.in_)
+        if c.is_ is not None:
+            return f"{col} = {_lit(c.is_)}"
+        parts = []
+        if c.at_least is not None:
+            parts.append(f"{col} >= {_lit(c.at_least)}")
+        if c.below is not None:
+            parts.append(f"{col} < {_lit(c.below)}")
+        return " AND ".join(parts)
+
+    def match(self, m: Matcher | Override) -> str:
+        assert m.record_type is not None
+        parts = [f"record_type = {_lit(m.record_type)}"]
+        if m.severities:
+            parts.append(_in("severity", [s.value for s in m.severities]))
+        if m.providers:
+            parts.append(_in("provider", list(m.providers)))
+        parts += [f"({self.condition(m.record_type, c)})" for c in m.when]
+        return "(" + " AND ".join(parts) + ")"
+
+    def months_after(self, months: int) -> str:
+        return f"CAST(decided_on + INTERVAL {months} MONTH AS DATE)"
+
+    def weight(self, rule: Rule) -> str:
+        t = self.s.time_of(rule)
+        if t.full_weight_months is None:
+            return "100"
+        full = f"{self.d} < {self.months_after(t.full_weight_months)}"
+        if not t.reduced_weight_percent:
+            return f"CASE WHEN {full} THEN 100 ELSE 0 END"
+        if t.reduced_weight_until_months is None:
+            return f"CASE WHEN {full} THEN 100 ELSE {t.reduced_weight_percent} END"
+        until = f"{self.d} < {self.months_after(t.reduced_weight_until_months)}"
+        return f"CASE WHEN {full} THEN 100 WHEN {until} THEN {t.reduced_weight_percent} ELSE 0 END"
+
+    def points(self, rule: Rule) -> str:
+        if rule.points is not None:
+            return str(int(rule.points * POINT_CENTS))
+        col = self.column(rule.record_type, rule.field or "")
+        arms = []
+        for b in rule.bands:
+            test = [
+                f"{col} >= {_lit(b.at_least)}" if b.at_least is not None else None,
+                f"{col} < {_lit(b.below)}" if b.below is not None else None,
+            ]
+            cond = " AND ".join(t for t in test if t) or f"{col} IS NOT NULL"
+            arms.append(f"WHEN {cond} THEN {int(b.points * POINT_CENTS)}")
+        return f"CASE {' '.join(arms)} END"
+
+    def next_change(self) -> str:
+        """The first date after the rating date on which this record may change things."""
+        candidates = ["CAST(publicity_until + INTERVAL 1 DAY AS DATE)"]
+        for rule in self.s.rules:
+            t = self.s.time_of(rule)
+            for months in (t.full_weight_months, t.reduced_weight_until_months):
+                if months is not None:
+                    day = self.months_after(months)
+                    candidates.append(
+                        f"CASE WHEN {self.match(rule)} AND {day} > {self.d} THEN {day} END"
+                    )
+        return (
+            f"CASE WHEN decided_on > {self.d} THEN decided_on "
+            f"WHEN publicity_until < {self.d} THEN NULL "
+            f"ELSE {_fold('LEAST', candidates)} END"
+        )
+
+    def looked(self) -> str:
+        """Records the scheme looks at: any rule or override matches them."""
+        return " OR ".join(
+            [self.match(r) for r in self.s.rules]
+            + [self.match(o) for o in self.s.overrides if o.record_type]
+        )
+
+    def fingerprints(self) -> str:
+        key = "r.record_id || ':' || CAST(r.version AS VARCHAR)"
+        digest = (
+            f"md5(COALESCE(string_agg(CASE WHEN r.decided_on <= {self.d} THEN {key} END, ',' "
+            f"ORDER BY {key}), ''))"
+        )
+        return (
+            f"SELECT t.subject_id, {digest} AS fingerprint FROM rating_subjects AS t "
+            f"LEFT JOIN (SELECT * FROM rating_input WHERE {self.looked()}) AS r "
+            "ON r.subject_id = t.subject_id GROUP BY t.subject_id"
+        )
+
+    def sql(self) -> str:
+        s, d = self.s, self.d
+        in_effect = f"decided_on <= {d} AND (publicity_until IS NULL OR publicity_until >= {d})"
+        record_overrides = [(i, o) for i, o in enumerate(s.overrides) if o.record_type]
+        looked = self.looked()
+        per_record = [
+            f"CASE WHEN {self.match(r)} AND {in_effect} "
+            f"THEN ({self.points(r)}) * ({self.weight(r)}) END AS r{i}"
+            for i, r in enumerate(s.rules)
+        ] + [
+            f"CASE WHEN {self.match(o)} AND {in_effect} THEN 1 ELSE 0 END AS o{i}"
+            for i, o in record_overrides
+        ]
+        per_subject = [f"COALESCE(SUM(r{i}), 0) AS r{i}" for i in range(len(s.rules))] + [
+            f"MAX(o{i}) AS o{i}" for i, _ in record_overrides
+        ]
+
+        def capped(expr: str, cap: Decimal | None) -> str:
+            if cap is None:
+                return expr
+            c = units(cap)
+            return f"(CASE WHEN {expr} > {c} THEN {c} WHEN {expr} < -{c} THEN -{c} ELSE {expr} END)"
+
+        rule_terms = {r.code: capped(f"COALESCE(p.r{i}, 0)", r.cap) for i, r in enumerate(s.rules)}
+        terms = [
+            capped(
+                "(" + " + ".join(rule_terms[r.code] for r in s.rules if r.category == c.code) + ")",
+                c.cap,
+            )
+            for c in s.categories
+            if any(r.category == c.code for r in s.rules)
+        ] + [rule_terms[r.code] for r in s.rules if r.category is None]
+        score = f"{units(s.base)} + " + " + ".join(terms)
+
+        rank = {g.grade: i for i, g in enumerate(s.grades)}
+        band = " ".join(
+            f"WHEN score_units >= {units(g.min)} THEN {rank[g.grade]}"
+            for g in s.grades
+            if g.min is not None
+        )
+        band_rank = (
+            f"CASE {band} ELSE {rank[s.lowest_grade]} END" if band else str(rank[s.lowest_grade])
+        )
+
+        def fired(i: int, o: Override) -> str:
+            if o.no_history:
+                return "COALESCE(has_history, 0) = 0"
+            return f"COALESCE(o{i}, 0) = 1"
+
+        forces = [
+            f"CASE WHEN {fired(i, o)} THEN {rank[o.grade]} END"
+            for i, o in enumerate(s.overrides)
+            if o.mode == "force"
+        ]
+        limits = [
+            f"CASE WHEN {fired(i, o)} THEN {rank[o.grade]} ELSE 0 END"
+            for i, o in enumerate(s.overrides)
+            if o.mode == "at_most"
+        ]
+        limited = _fold("GREATEST", [band_rank, *limits])
+        final_rank = f"COALESCE({_fold('GREATEST', forces)}, {limited})" if forces else limited
+        grade = (
+            "CASE "
+            + " ".join(
+                f"WHEN final_rank = {i} THEN {_lit(g.grade)}" for i, g in enumerate(s.grades)
+            )
+            + " END"
+        )
+        o_cols = "".join(f", p.o{i}" for i, _ in record_overrides)
+        return f"""
+WITH per_record AS (
+    SELECT subject_id, decided_on, {", ".join(per_record)},
+           {self.next_change()} AS next_change
+    FROM rating_input
+    WHERE {_in("record_type", s.record_types())} AND ({looked})
+),
+per_subject AS (
+    SELECT subject_id, {", ".join(per_subject)},
+           MAX(CASE WHEN decided_on <= {d} THEN 1 ELSE 0 END) AS has_history,
+           MIN(next_change) AS next_change
+    FROM per_record
+    GROUP BY subject_id
+),
+scored AS (
+    SELECT t.subject_id, {score} AS score_units, p.has_history, p.next_change{o_cols}
+    FROM rating_subjects AS t
+    LEFT JOIN per_subject AS p ON p.subject_id = t.subject_id
+    WHERE {_in("t.kind", [k.value for k in s.subject_kinds])}
+),
+ranked AS (
+    SELECT subject_id, score_units, next_change, {final_rank} AS final_rank FROM scored
+)
+SELECT subject_id, score_units, {grade} AS grade,
+       CAST(next_change - INTERVAL 1 DAY AS DATE) AS valid_until
+FROM ranked
+"""
+
+
+def plan(
+    scheme: Scheme, fields: Sequence[InputField], as_of: dt.date, engine: str = "duckdb"
+) -> str:
+    """The scheme's query for ``engine`` (``duckdb``, ``postgres`` or ``spark``) as of a date."""
+    return _transpiled(scheme, tuple(fields), as_of, engine)
+
+
+@lru_cache(maxsize=64)
+def _transpiled(scheme: Scheme, fields: tuple[InputField, ...], as_of: dt.date, engine: str) -> str:
+    source = _Compiler(scheme, list(fields), as_of).sql()
+    if engine == "duckdb":
+        return source
+    return sqlglot.transpile(source, read="duckdb", write=DIALECTS[engine])[0]
+
+
+def fingerprint_sql(scheme: Scheme, fields: Sequence[InputField], as_of: dt.date) -> str:
+    """DuckDB only: each subject's digest of the record versions the scheme looks at
+    (the same as :func:`xinyong.rating.evaluate.fingerprint`)."""
+    return _Compiler(scheme, fields, as_of).fingerprints()

@@ -1,0 +1,214 @@
+"""SQL of the rating engine: reading the store as rating input, and keeping ratings.
+
+Records are read as they were known at the end of the rating date: for each record, the
+latest version received by then (a later correction does not change a past rating).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    Connection,
+    Select,
+    and_,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
+
+from xinyong.db.tables import entities, ratings, record_versions, records
+
+BATCH = 5000
+
+
+@dataclass(frozen=True)
+class Subject:
+    id: int
+    kind: str
+    code: str
+    public_id: str
+    division: str
+
+
+def subject_by_code(conn: Connection, code: str, *, identity_numbers: bool) -> Subject | None:
+    """An organisation by USCC, a person by public id, and a person by identity number
+    only when ``identity_numbers`` (an authority's lookup)."""
+    c = code.strip()
+    cond = or_(
+        and_(entities.c.code == c.upper(), entities.c.kind != "person"),
+        and_(entities.c.public_id == c, entities.c.kind == "person"),
+    )
+    if identity_numbers:
+        cond = or_(cond, entities.c.code == c.upper())
+    row = conn.execute(
+        select(
+            entities.c.id,
+            entities.c.kind,
+            entities.c.code,
+            entities.c.public_id,
+            entities.c.division,
+        ).where(cond)
+    ).first()
+    return Subject(*row) if row else None
+
+
+def subjects(
+    conn: Connection, kinds: Sequence[str], ids: Sequence[int] | None = None
+) -> list[tuple[int, str]]:
+    stmt = select(entities.c.id, entities.c.kind).where(entities.c.kind.in_(list(kinds)))
+    if ids is not None:
+        stmt = stmt.where(entities.c.id.in_(list(ids)))
+    return [(int(i), str(k)) for i, k in conn.execute(stmt.order_by(entities.c.id))]
+
+
+def _versions_known(cutoff: dt.datetime | None) -> Any:
+    """The version of each record to rate: current, or the latest received before cutoff."""
+    rv = record_versions
+    if cutoff is None:
+        return and_(rv.c.record_id == records.c.id, rv.c.version == records.c.current_version)
+    v2 = record_versions.alias("v2")
+    latest = (
+        select(func.max(v2.c.version))
+        .where(v2.c.record_id == records.c.id, v2.c.received_at < cutoff)
+        .correlate(records)
+        .scalar_subquery()
+    )
+    return and_(rv.c.record_id == records.c.id, rv.c.version == latest)
+
+
+def record_select(
+    record_types: Sequence[str], cutoff: dt.datetime | None, entity_ids: Sequence[int] | None
+) -> Select[Any]:
+    rv = record_versions
+    stmt = (
+        select(
+            rv.c.entity_id,
+            rv.c.record_id,
+            rv.c.version,
+            rv.c.record_type,
+            rv.c.severity,
+            records.c.provider_code,
+            rv.c.decided_on,
+            rv.c.publicity_until,
+            rv.c.fields,
+        )
+        .select_from(records.join(rv, _versions_known(cutoff)))
+        .where(records.c.record_type.in_(list(record_types)))
+    )
+    if entity_ids is not None:
+        stmt = stmt.where(records.c.entity_id.in_(list(entity_ids)))
+    return stmt
+
+
+def record_rows(
+    conn: Connection,
+    record_types: Sequence[str],
+    *,
+    cutoff: dt.datetime | None,
+    entity_ids: Sequence[int] | None = None,
+) -> Iterator[tuple[Any, ...]]:
+    """``(entity_id, record_id, version, record_type, severity, provider, decided_on,
+    publicity_until, fields)`` of the records of ``record_types``."""
+    if entity_ids is not None and len(entity_ids) > BATCH:
+        for i in range(0, len(entity_ids), BATCH):
+            yield from record_rows(
+                conn, record_types, cutoff=cutoff, entity_ids=entity_ids[i : i + BATCH]
+            )
+        return
+    stmt = record_select(record_types, cutoff, entity_ids)
+    result = conn.execution_options(yield_per=20_000).execute(stmt)
+    for row in result:
+        yield tuple(row)
+
+
+def entities_of_records(conn: Connection, record_ids: Sequence[str]) -> list[int]:
+    out: set[int] = set()
+    for i in range(0, len(record_ids), BATCH):
+        chunk = list(record_ids[i : i + BATCH])
+        out.update(
+            conn.execute(select(records.c.entity_id).where(records.c.id.in_(chunk))).scalars()
+        )
+    return sorted(out)
+
+
+# ---- stored ratings ----------------------------------------------------------------------
+
+
+def save_ratings(conn: Connection, scheme: str, rows: Sequence[dict[str, Any]]) -> None:
+    """Replace the stored ratings of these subjects for ``scheme``."""
+    for i in range(0, len(rows), BATCH):
+        chunk = rows[i : i + BATCH]
+        conn.execute(
+            delete(ratings).where(
+                ratings.c.scheme == scheme,
+                ratings.c.entity_id.in_([r["entity_id"] for r in chunk]),
+            )
+        )
+        conn.execute(insert(ratings), [{"scheme": scheme, "stale": False, **r} for r in chunk])
+
+
+def replace_all(conn: Connection, scheme: str, rows: Sequence[dict[str, Any]]) -> None:
+    """Replace every stored rating of ``scheme`` (a full re-rate)."""
+    conn.execute(delete(ratings).where(ratings.c.scheme == scheme))
+    for i in range(0, len(rows), 20_000):
+        conn.execute(
+            insert(ratings), [{"scheme": scheme, "stale": False, **r} for r in rows[i : i + 20_000]]
+        )
+
+
+def ratings_of(conn: Connection, entity_id: int) -> list[dict[str, Any]]:
+    stmt = select(ratings).where(ratings.c.entity_id == entity_id).order_by(ratings.c.scheme)
+    return [dict(r) for r in conn.execute(stmt).mappings()]
+
+
+def mark_stale(conn: Connection, entity_ids: Sequence[int]) -> None:
+    for i in range(0, len(entity_ids), BATCH):
+        conn.execute(
+            update(ratings)
+            .where(ratings.c.entity_id.in_(list(entity_ids[i : i + BATCH])))
+            .values(stale=True)
+        )
+
+
+def mark_import_stale(conn: Connection, import_id: int) -> None:
+    """Ratings of every subject an import wrote to are stale."""
+    touched = select(record_versions.c.entity_id).where(record_versions.c.import_id == import_id)
+    conn.execute(update(ratings).where(ratings.c.entity_id.in_(touched)).values(stale=True))
+
+
+def due_subjects(conn: Connection, scheme: str, kinds: Sequence[str], today: dt.date) -> list[int]:
+    """Subjects of ``kinds`` whose ``scheme`` rating is missing, stale or lapsed."""
+    r = ratings.alias("r")
+    stmt = (
+        select(entities.c.id)
+        .select_from(
+            entities.outerjoin(r, and_(r.c.entity_id == entities.c.id, r.c.scheme == scheme))
+        )
+        .where(
+            entities.c.kind.in_(list(kinds)),
+            or_(
+                r.c.entity_id.is_(None),
+                r.c.stale.is_(True),
+                r.c.valid_until < today,
+                r.c.as_of > today,
+            ),
+        )
+        .order_by(entities.c.id)
+    )
+    return list(conn.execute(stmt).scalars())
+
+
+def grade_counts(conn: Connection, scheme: str) -> dict[str, int]:
+    stmt = (
+        select(ratings.c.grade, func.count())
+        .where(ratings.c.scheme == scheme)
+        .group_by(ratings.c.grade)
+    )
+    return {g: int(n) for g, n in conn.execute(stmt)}

@@ -1,0 +1,232 @@
+"""Ratings and schemes in the API.
+
+Anyone may read a scheme (people have a right to know the criteria) and a public rating.
+A rating that the scheme does not make public for the subject's kind (a person's city
+grade) is shown only to an authority's key with a stated ``purpose``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from fastapi import APIRouter, Query
+
+from xinyong.api.deps import CatalogueDep, MaybeCaller, Reading, SchemesDep, SettingsDep
+from xinyong.auth.keys import Principal
+from xinyong.catalogue.model import Disclosure, SubjectKind
+from xinyong.errors import BadRequest, Forbidden, NotFound
+from xinyong.identifiers import display_code
+from xinyong.ingest.importer import today_in
+from xinyong.rating import repository as repo
+from xinyong.rating import service
+from xinyong.rating.model import Scheme, points_of
+from xinyong.rating.schemas import (
+    CurrentRating,
+    ExplanationEntry,
+    NextChange,
+    RatingOut,
+    SchemeOut,
+    SchemeSummary,
+    SubjectRatings,
+)
+
+router = APIRouter(tags=["ratings"])
+
+_NOT_FOUND = NotFound("no subject has this code", code="entity_not_found")
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"description": "scheme_not_applicable, invalid_as_of"},
+    403: {"description": "purpose_required"},
+    404: {"description": "entity_not_found, unknown_scheme"},
+}
+PURPOSE = Query(
+    default=None,
+    max_length=500,
+    description="Why an authority reads a rating that is not public (required for those).",
+)
+
+
+def _scheme(schemes: dict[str, Scheme], code: str) -> Scheme:
+    found = schemes.get(code)
+    if found is None:
+        raise NotFound(f"no scheme {code[:64]!r}", code="unknown_scheme")
+    return found
+
+
+def _subject(conn: Any, code: str, caller: Principal | None) -> repo.Subject:
+    found = repo.subject_by_code(conn, code[:64], identity_numbers=caller is not None)
+    if found is None:
+        raise _NOT_FOUND
+    return found
+
+
+def _may_see(
+    scheme: Scheme, subject: repo.Subject, caller: Principal | None, purpose: str | None
+) -> bool:
+    if scheme.disclosure_for(subject.kind) is Disclosure.public:
+        return True
+    return caller is not None and bool(purpose and purpose.strip())
+
+
+def _shown_code(subject: repo.Subject) -> str:
+    if subject.kind == SubjectKind.person:
+        return subject.public_id
+    return display_code(subject.kind, subject.code)
+
+
+def _as_of(value: str | None, today: dt.date) -> dt.date:
+    if value is None:
+        return today
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise BadRequest(
+            f"as_of {value[:40]!r} is not a date (YYYY-MM-DD)", code="invalid_as_of"
+        ) from None
+
+
+@router.get("/schemes", response_model=list[SchemeSummary])
+def list_schemes(schemes: SchemesDep) -> list[SchemeSummary]:
+    """The rating schemes in force."""
+    return [
+        SchemeSummary(
+            code=s.code,
+            version=s.version,
+            name={"zh": s.name.zh, "en": s.name.en},
+            authority=s.authority,
+            subject_kinds=[k.value for k in s.subject_kinds],
+            effective_from=s.effective_from,
+            grades=[g.grade for g in s.grades],
+        )
+        for s in schemes.values()
+    ]
+
+
+@router.get(
+    "/schemes/{code}", response_model=SchemeOut, responses={404: {"description": "unknown_scheme"}}
+)
+def get_scheme(code: str, schemes: SchemesDep) -> SchemeOut:
+    """A scheme as declared, and its criteria in words."""
+    scheme = _scheme(schemes, code)
+    return SchemeOut(
+        scheme=scheme.model_dump(mode="json", by_alias=True), criteria=service.criteria(scheme)
+    )
+
+
+@router.get("/entities/{code}/ratings", response_model=SubjectRatings, responses=_ERRORS)
+def subject_ratings(
+    code: str,
+    conn: Reading,
+    schemes: SchemesDep,
+    catalogue: CatalogueDep,
+    settings: SettingsDep,
+    caller: MaybeCaller,
+    purpose: str | None = PURPOSE,
+) -> SubjectRatings:
+    """The subject's current grade under every scheme that rates it and that the caller
+    may see. A stored rating is shown while current; a stale or lapsed one is recomputed
+    for the read."""
+    subject = _subject(conn, code, caller)
+    today = today_in(settings)
+    visible = [
+        s
+        for s in schemes.values()
+        if subject.kind in s.subject_kinds and _may_see(s, subject, caller, purpose)
+    ]
+    if not visible and not any(subject.kind in s.subject_kinds for s in schemes.values()):
+        raise _NOT_FOUND
+    stored = {r["scheme"]: r for r in repo.ratings_of(conn, subject.id)}
+    out = []
+    for s in visible:
+        r = stored.get(s.code)
+        fresh = (
+            r is not None
+            and not r["stale"]
+            and r["scheme_version"] == s.version
+            and r["as_of"] <= today
+            and (r["valid_until"] is None or r["valid_until"] >= today)
+        )
+        if r is not None and fresh:
+            out.append(
+                CurrentRating(
+                    scheme=s.code,
+                    scheme_version=r["scheme_version"],
+                    grade=r["grade"],
+                    score=points_of(r["score_units"]),
+                    as_of=r["as_of"],
+                    valid_until=r["valid_until"],
+                    source="stored",
+                )
+            )
+            continue
+        live = service.rating_of(
+            conn, catalogue, s, subject, today, today=today, timezone=settings.timezone
+        ).rating
+        out.append(
+            CurrentRating(
+                scheme=s.code,
+                scheme_version=live.scheme_version,
+                grade=live.grade,
+                score=live.score,
+                as_of=today,
+                valid_until=live.valid_until,
+                source="live",
+            )
+        )
+    return SubjectRatings(subject=_shown_code(subject), ratings=out)
+
+
+@router.get("/entities/{code}/ratings/{scheme}", response_model=RatingOut, responses=_ERRORS)
+def subject_rating(
+    code: str,
+    scheme: str,
+    conn: Reading,
+    schemes: SchemesDep,
+    catalogue: CatalogueDep,
+    settings: SettingsDep,
+    caller: MaybeCaller,
+    as_of: str | None = Query(default=None, description="YYYY-MM-DD; default today"),
+    purpose: str | None = PURPOSE,
+) -> RatingOut:
+    """The rating as of a date, reproduced from the records known then, with every
+    contributing record and rule, caps and overrides, and what would change the grade."""
+    found = _scheme(schemes, scheme)
+    subject = _subject(conn, code, caller)
+    if not _may_see(found, subject, caller, purpose):
+        if caller is None:
+            raise _NOT_FOUND
+        raise Forbidden(
+            "this rating is not public: state the purpose of the reading", code="purpose_required"
+        )
+    today = today_in(settings)
+    day = _as_of(as_of, today)
+    ex = service.rating_of(
+        conn, catalogue, found, subject, day, today=today, timezone=settings.timezone
+    )
+    r = ex.rating
+    return RatingOut(
+        subject=_shown_code(subject),
+        scheme=r.scheme,
+        scheme_version=r.scheme_version,
+        as_of=r.as_of,
+        score=r.score,
+        grade=r.grade,
+        valid_until=r.valid_until,
+        fingerprint=r.fingerprint,
+        base=r.base,
+        explanation=[
+            ExplanationEntry(record_id=e.record_id, rule=e.rule, points=e.points, note=e.note)
+            for e in r.explanation
+        ],
+        next_changes=[
+            NextChange(
+                kind=c.kind,
+                grade=c.grade,
+                score=c.score,
+                on=c.on,
+                record_id=c.record_id,
+                note=c.note,
+            )
+            for c in ex.changes
+        ],
+    )
