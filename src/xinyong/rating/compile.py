@@ -173,11 +173,11 @@ class _Compiler:
             + [self.match(o) for o in self.s.overrides if o.record_type]
         )
 
-    def fingerprints(self) -> str:
+    def fingerprints(self, collate: str) -> str:
         key = "r.record_id || ':' || CAST(r.version AS VARCHAR)"
         digest = (
             f"md5(COALESCE(string_agg(CASE WHEN r.decided_on <= {self.d} THEN {key} END, ',' "
-            f"ORDER BY {key}), ''))"
+            f"ORDER BY {key}{collate}), ''))"
         )
         return (
             f"SELECT t.subject_id, {digest} AS fingerprint FROM rating_subjects AS t "
@@ -298,7 +298,12 @@ def _transpiled(scheme: Scheme, fields: tuple[InputField, ...], as_of: dt.date, 
     return sqlglot.transpile(source, read="duckdb", write=DIALECTS[engine])[0]
 
 
-def fingerprint_sql(scheme: Scheme, fields: Sequence[InputField], as_of: dt.date) -> str:
-    """DuckDB only: each subject's digest of the record versions the scheme looks at
-    (the same as :func:`xinyong.rating.evaluate.fingerprint`)."""
-    return _Compiler(scheme, fields, as_of).fingerprints()
+def fingerprint_sql(
+    scheme: Scheme, fields: Sequence[InputField], as_of: dt.date, engine: str = "duckdb"
+) -> str:
+    """Each subject's digest of the record versions the scheme looks at (the same as
+    :func:`xinyong.rating.evaluate.fingerprint`), for DuckDB or PostgreSQL. Not part of the
+    portable plan: it needs byte-order sorting, which PostgreSQL gets from ``COLLATE "C"``."""
+    return _Compiler(scheme, fields, as_of).fingerprints(
+        ' COLLATE "C"' if engine == "postgres" else ""
+    )

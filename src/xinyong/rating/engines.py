@@ -54,10 +54,8 @@ def rate_duckdb(
 # ---- PostgreSQL --------------------------------------------------------------------------
 
 
-def load_into_postgres(
-    conn: Connection, fields: Sequence[InputField], inputs: RatingInputs
-) -> None:
-    """Copy ``inputs`` into temporary tables ``rating_input`` and ``rating_subjects``."""
+def create_postgres_relations(conn: Connection, fields: Sequence[InputField]) -> None:
+    """Empty temporary tables ``rating_input`` and ``rating_subjects`` for this session."""
     cols = record_columns_sql(fields)
     pg_types = {"VARCHAR": "TEXT"}
     conn.execute(text("DROP TABLE IF EXISTS rating_input"))
@@ -70,6 +68,14 @@ def load_into_postgres(
         )
     )
     conn.execute(text("CREATE TEMP TABLE rating_subjects (subject_id BIGINT, kind TEXT)"))
+
+
+def load_into_postgres(
+    conn: Connection, fields: Sequence[InputField], inputs: RatingInputs
+) -> None:
+    """Copy ``inputs`` into temporary tables ``rating_input`` and ``rating_subjects``."""
+    create_postgres_relations(conn, fields)
+    cols = record_columns_sql(fields)
     raw = conn.connection.driver_connection
     assert raw is not None
     with raw.cursor() as cur:
@@ -84,6 +90,10 @@ def load_into_postgres(
                 strict=True,
             ):
                 copy.write_row(row)
+    analyze_postgres_relations(conn)
+
+
+def analyze_postgres_relations(conn: Connection) -> None:
     conn.execute(text("ANALYZE rating_input"))
     conn.execute(text("ANALYZE rating_subjects"))
 
@@ -92,7 +102,8 @@ def rate_postgres(
     scheme: Scheme, fields: Sequence[InputField], as_of: dt.date, conn: Connection
 ) -> list[ResultRow]:
     """Rate in PostgreSQL over the ``rating_input`` and ``rating_subjects`` relations that
-    exist in this session (:func:`load_into_postgres`, or the store's views)."""
+    exist in this session (:func:`load_into_postgres`, or filled from the store by
+    :func:`xinyong.rating.repository.fill_input_in_database`)."""
     sql = plan(scheme, fields, as_of, "postgres")
     return _rows(conn.exec_driver_sql(sql).fetchall())
 

@@ -12,18 +12,30 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
+    Boolean,
     Connection,
+    Date,
+    Numeric,
     Select,
+    Text,
     and_,
+    case,
+    cast,
+    column,
     delete,
     func,
     insert,
     or_,
     select,
+    table,
     update,
 )
+from sqlalchemy.types import TypeEngine
 
+from xinyong.catalogue.model import FieldType
 from xinyong.db.tables import entities, ratings, record_versions, records
+from xinyong.rating.compile import InputField
 
 BATCH = 5000
 
@@ -123,9 +135,72 @@ def record_rows(
             )
         return
     stmt = record_select(record_types, cutoff, entity_ids)
-    result = conn.execution_options(yield_per=20_000).execute(stmt)
+    result = conn.execute(stmt.execution_options(yield_per=20_000))
     for row in result:
         yield tuple(row)
+
+
+_SQL_TYPES: dict[FieldType, TypeEngine[Any]] = {
+    FieldType.decimal: Numeric(18, 4),
+    FieldType.integer: BigInteger(),
+    FieldType.boolean: Boolean(),
+    FieldType.choice: Text(),
+    FieldType.string: Text(),
+    FieldType.date: Date(),
+}
+
+
+def fill_input_in_database(
+    conn: Connection,
+    fields: Sequence[InputField],
+    record_types: Sequence[str],
+    kinds: Sequence[str],
+    cutoff: dt.datetime | None,
+) -> None:
+    """Fill ``rating_input`` and ``rating_subjects`` (temporary tables of this session) from
+    the store with ``INSERT ... SELECT``: the records never leave the database."""
+    rv = record_versions
+    typed = [
+        case(
+            (
+                rv.c.record_type == f.record_type,
+                cast(rv.c.fields[f.field].as_string(), _SQL_TYPES[f.type]),
+            ),
+        ).label(f.column)
+        for f in fields
+    ]
+    base = record_select(record_types, cutoff, None).with_only_columns(
+        rv.c.entity_id,
+        rv.c.record_id,
+        rv.c.version,
+        rv.c.record_type,
+        rv.c.severity,
+        records.c.provider_code,
+        rv.c.decided_on,
+        rv.c.publicity_until,
+        *typed,
+        maintain_column_froms=True,
+    )
+    names = [
+        "subject_id",
+        "record_id",
+        "version",
+        "record_type",
+        "severity",
+        "provider",
+        "decided_on",
+        "publicity_until",
+        *(f.column for f in fields),
+    ]
+    target = table("rating_input", *(column(n) for n in names))
+    conn.execute(insert(target).from_select(names, base))
+    subjects_t = table("rating_subjects", column("subject_id"), column("kind"))
+    conn.execute(
+        insert(subjects_t).from_select(
+            ["subject_id", "kind"],
+            select(entities.c.id, entities.c.kind).where(entities.c.kind.in_(list(kinds))),
+        )
+    )
 
 
 def entities_of_records(conn: Connection, record_ids: Sequence[str]) -> list[int]:

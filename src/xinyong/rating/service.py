@@ -26,7 +26,15 @@ from xinyong.catalogue.model import Catalogue, FieldType
 from xinyong.errors import BadRequest
 from xinyong.rating import repository as repo
 from xinyong.rating.compile import InputField, fingerprint_sql, input_fields
-from xinyong.rating.engines import ResultRow, rate_duckdb, rate_postgres, rate_spark
+from xinyong.rating.engines import (
+    ENGINES,
+    ResultRow,
+    analyze_postgres_relations,
+    create_postgres_relations,
+    rate_duckdb,
+    rate_postgres,
+    rate_spark,
+)
 from xinyong.rating.evaluate import Change, Rating, RatingRecord, evaluate, next_changes
 from xinyong.rating.inputs import RatingInputs, build_inputs, typed_value
 from xinyong.rating.model import Scheme
@@ -187,40 +195,34 @@ def store_inputs(
     return fields, build_inputs(subjects, pairs, fields)
 
 
-def run_engine(
-    engine: str,
-    scheme: Scheme,
-    fields: list[InputField],
-    as_of: dt.date,
-    inputs: RatingInputs,
-    conn: Connection,
-) -> list[ResultRow]:
-    if engine == "duckdb":
-        return rate_duckdb(scheme, fields, as_of, inputs)
-    if engine == "spark":
-        return rate_spark(scheme, fields, as_of, inputs)
-    if engine == "postgres":
-        if conn.dialect.name != "postgresql":
-            raise BadRequest(
-                "the postgres engine needs a PostgreSQL store", code="engine_unavailable"
-            )
-        from xinyong.rating.engines import load_into_postgres
-
-        load_into_postgres(conn, fields, inputs)
-        return rate_postgres(scheme, fields, as_of, conn)
-    raise BadRequest(f"unknown engine {engine!r}", code="unknown_engine")
-
-
 def fingerprints(
     scheme: Scheme, fields: list[InputField], as_of: dt.date, inputs: RatingInputs
 ) -> dict[int, str]:
     with duckdb.connect() as con:
         con.register("rating_input", inputs.records)
         con.register("rating_subjects", inputs.subjects)
-        return {
-            int(s): str(f)
-            for s, f in con.execute(fingerprint_sql(scheme, fields, as_of)).fetchall()
-        }
+        rows = con.execute(fingerprint_sql(scheme, fields, as_of)).fetchall()
+    return {int(s): str(f) for s, f in rows}
+
+
+def _rate_in_postgres(
+    conn: Connection,
+    catalogue: Catalogue,
+    scheme: Scheme,
+    as_of: dt.date,
+    cutoff: dt.datetime | None,
+) -> tuple[list[ResultRow], dict[int, str]]:
+    if conn.dialect.name != "postgresql":
+        raise BadRequest("the postgres engine needs a PostgreSQL store", code="engine_unavailable")
+    fields = input_fields([scheme], catalogue)
+    create_postgres_relations(conn, fields)
+    repo.fill_input_in_database(
+        conn, fields, scheme.record_types(), [k.value for k in scheme.subject_kinds], cutoff
+    )
+    analyze_postgres_relations(conn)
+    rows = rate_postgres(scheme, fields, as_of, conn)
+    prints = conn.exec_driver_sql(fingerprint_sql(scheme, fields, as_of, "postgres")).fetchall()
+    return rows, {int(s): str(f) for s, f in prints}
 
 
 def rate_scheme(
@@ -238,10 +240,16 @@ def rate_scheme(
     """Rate every subject of the scheme's kinds with ``engine``; store the ratings when
     ``as_of`` is today (a past date is an analysis, not the current grade)."""
     cutoff = knowledge_cutoff(as_of, today, timezone)
-    fields, inputs = store_inputs(conn, catalogue, [scheme], as_of, cutoff)
-    rows = run_engine(engine, scheme, fields, as_of, inputs, conn)
+    if engine not in ENGINES:
+        raise BadRequest(f"unknown engine {engine[:32]!r}", code="unknown_engine")
+    if engine == "postgres":
+        rows, prints = _rate_in_postgres(conn, catalogue, scheme, as_of, cutoff)
+    else:
+        fields, inputs = store_inputs(conn, catalogue, [scheme], as_of, cutoff)
+        run = rate_spark if engine == "spark" else rate_duckdb
+        rows = run(scheme, fields, as_of, inputs)
+        prints = fingerprints(scheme, fields, as_of, inputs) if store else {}
     if store and as_of == today:
-        prints = fingerprints(scheme, fields, as_of, inputs)
         repo.replace_all(
             conn,
             scheme.code,
