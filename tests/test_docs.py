@@ -38,3 +38,17 @@ def test_readme_example_record_is_accepted(
     page = client.get(f"/api/v1/entities/{code}")
     assert page.status_code == 200
     assert [r["id"] for r in page.json()["records"]] == [first.json()["id"]]
+
+
+def test_the_scheme_in_docs_ratings_loads() -> None:
+    import yaml
+
+    from xinyong.catalogue import default_catalogue
+    from xinyong.rating.loader import parse_scheme
+
+    text = (ROOT / "docs/ratings.md").read_text(encoding="utf-8")
+    block = re.search(r"```yaml\n(.*?)```", text, re.DOTALL)
+    assert block is not None
+    scheme = parse_scheme(yaml.safe_load(block.group(1)), default_catalogue())
+    assert scheme.code == "fines_only"
+    assert [g.grade for g in scheme.grades] == ["A", "N", "B", "D"]

@@ -13,6 +13,7 @@ from sqlalchemy import Engine, select, update
 from tests.factories import ORG, PERSON, judgment, penalty
 from xinyong.auth.keys import Role
 from xinyong.db.tables import ratings, record_versions
+from xinyong.settings import DATA_DIR
 
 
 def grades(client: TestClient, code: str, **params: str) -> dict[str, str]:
@@ -121,3 +122,35 @@ def test_bad_input(client: TestClient) -> None:
     assert r.json()["code"] == "entity_not_found"
     r = client.get(f"/api/v1/entities/{ORG}/ratings/city_grade", params={"as_of": "2026-13-01"})
     assert r.status_code in (400, 404)
+
+
+def test_impact_of_a_scheme_change_for_administrators(
+    client: TestClient, make_key: Callable[..., str]
+) -> None:
+    market = {"Authorization": f"Bearer {make_key('market_regulation')}"}
+    assert client.post("/api/v1/records", json=penalty("P1"), headers=market).status_code == 201
+    harsher = (DATA_DIR / "schemes" / "city_grade.yaml").read_text(encoding="utf-8")
+    harsher = harsher.replace(
+        "points: -30\n    category: penalties", "points: -130\n    category: penalties"
+    )
+    admin = {"Authorization": f"Bearer {make_key(role=Role.admin)}"}
+    r = client.post("/api/v1/schemes/impact", json={"scheme": harsher}, headers=admin)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["changed"] == 1
+    assert body["matrix"]["A"]["B"] == 1
+    assert body["svg"].startswith("<svg")
+    assert client.post("/api/v1/schemes/impact", json={"scheme": harsher}).status_code == 401
+    refused = client.post("/api/v1/schemes/impact", json={"scheme": harsher}, headers=market)
+    assert refused.status_code == 403
+    assert refused.json()["code"] == "admin_only"
+    bad = client.post("/api/v1/schemes/impact", json={"scheme": "code: [x"}, headers=admin)
+    assert bad.status_code == 422
+    assert bad.json()["code"] == "scheme_not_yaml"
+    wrong = client.post(
+        "/api/v1/schemes/impact",
+        json={"scheme": harsher.replace("record_type: honour", "record_type: gossip")},
+        headers=admin,
+    )
+    assert wrong.status_code == 422
+    assert wrong.json()["code"] == "invalid_scheme"

@@ -11,6 +11,7 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    TaskID,
     TextColumn,
     TimeElapsedColumn,
 )
@@ -109,8 +110,14 @@ def _build(
         console.print(f"[red]{failure.file}: {failure.code}: {failure.message}[/]")
     with _bars() as bar, writing(engine) as conn:
         schemes = load_schemes(settings.schemes_dir, catalogue)
-        task = bar.add_task("rating everyone", total=len(schemes))
         for scheme in schemes.values():
+            task = bar.add_task(f"rating: {scheme.code}", total=None)
+
+            def stage(
+                what: str, done: int, total: int, t: TaskID = task, c: str = scheme.code
+            ) -> None:
+                bar.update(t, description=f"rating {c}: {what}", completed=done, total=total)
+
             today = today_in(settings)
             rate_scheme(
                 conn,
@@ -120,8 +127,9 @@ def _build(
                 today=today,
                 now=utcnow(),
                 timezone=settings.timezone,
+                progress=stage,
             )
-            bar.advance(task)
+            bar.update(task, description=f"rated {scheme.code}")
     keys_file = Path("var/demo-keys.txt")
     keys_file.parent.mkdir(parents=True, exist_ok=True)
     lines = []

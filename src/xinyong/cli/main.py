@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from xinyong.cli import catalogue, db, demo, generate, importing, keys, rating, serve, template
+from xinyong.cli.impact import impact_command
 
 app = typer.Typer(
     name="xinyong",
@@ -17,6 +18,7 @@ app.add_typer(db.app, name="db")
 app.add_typer(keys.app, name="keys")
 app.add_typer(rating.schemes_app, name="schemes")
 app.command("rate")(rating.rate_command)
+app.command("impact")(impact_command)
 app.command("import")(importing.import_command)
 app.command("serve")(serve.serve)
 app.command("template")(template.template)

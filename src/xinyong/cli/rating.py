@@ -81,6 +81,11 @@ def rate_command(
                 def advance(done: int, total: int, t: TaskID = task) -> None:
                     bar.update(t, completed=done, total=total)
 
+                def stage(
+                    what: str, done: int, total: int, t: TaskID = task, c: str = s.code
+                ) -> None:
+                    bar.update(t, description=f"{c}: {what}", completed=done, total=total)
+
                 if due:
                     n = service.rate_due(
                         conn,
@@ -108,6 +113,7 @@ def rate_command(
                         now=utcnow(),
                         timezone=settings.timezone,
                         engine=engine,
+                        progress=stage,
                     )
                     grades: dict[str, int] = {}
                     for _sid, _score, grade, _until in rows:

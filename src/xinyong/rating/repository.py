@@ -7,7 +7,7 @@ latest version received by then (a later correction does not change a past ratin
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,9 +72,17 @@ def subject_by_code(conn: Connection, code: str, *, identity_numbers: bool) -> S
 
 
 def subjects(
-    conn: Connection, kinds: Sequence[str], ids: Sequence[int] | None = None
+    conn: Connection,
+    kinds: Sequence[str],
+    ids: Sequence[int] | None = None,
+    *,
+    known_by: dt.datetime | None = None,
 ) -> list[tuple[int, str]]:
+    """``(id, kind)`` of subjects of ``kinds``; with ``known_by``, only those the platform
+    knew of by then (a past rating does not rate subjects that did not exist yet)."""
     stmt = select(entities.c.id, entities.c.kind).where(entities.c.kind.in_(list(kinds)))
+    if known_by is not None:
+        stmt = stmt.where(entities.c.created_at < known_by)
     if ids is not None:
         stmt = stmt.where(entities.c.id.in_(list(ids)))
     return [(int(i), str(k)) for i, k in conn.execute(stmt.order_by(entities.c.id))]
@@ -195,12 +203,10 @@ def fill_input_in_database(
     target = table("rating_input", *(column(n) for n in names))
     conn.execute(insert(target).from_select(names, base))
     subjects_t = table("rating_subjects", column("subject_id"), column("kind"))
-    conn.execute(
-        insert(subjects_t).from_select(
-            ["subject_id", "kind"],
-            select(entities.c.id, entities.c.kind).where(entities.c.kind.in_(list(kinds))),
-        )
-    )
+    known = select(entities.c.id, entities.c.kind).where(entities.c.kind.in_(list(kinds)))
+    if cutoff is not None:
+        known = known.where(entities.c.created_at < cutoff)
+    conn.execute(insert(subjects_t).from_select(["subject_id", "kind"], known))
 
 
 def entities_of_records(conn: Connection, record_ids: Sequence[str]) -> list[int]:
@@ -229,13 +235,26 @@ def save_ratings(conn: Connection, scheme: str, rows: Sequence[dict[str, Any]]) 
         conn.execute(insert(ratings), [{"scheme": scheme, "stale": False, **r} for r in chunk])
 
 
-def replace_all(conn: Connection, scheme: str, rows: Sequence[dict[str, Any]]) -> None:
+def replace_all(
+    conn: Connection,
+    scheme: str,
+    rows: Sequence[dict[str, Any]],
+    progress: Callable[[int], None] | None = None,
+) -> None:
     """Replace every stored rating of ``scheme`` (a full re-rate)."""
     conn.execute(delete(ratings).where(ratings.c.scheme == scheme))
     for i in range(0, len(rows), 20_000):
         conn.execute(
             insert(ratings), [{"scheme": scheme, "stale": False, **r} for r in rows[i : i + 20_000]]
         )
+        if progress:
+            progress(min(i + 20_000, len(rows)))
+
+
+def count_records(conn: Connection, record_types: Sequence[str]) -> int:
+    """How many records of these types there are (a progress bar's total)."""
+    stmt = select(func.count()).where(records.c.record_type.in_(list(record_types)))
+    return int(conn.execute(stmt).scalar_one())
 
 
 def ratings_of(conn: Connection, entity_id: int) -> list[dict[str, Any]]:

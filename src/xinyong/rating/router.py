@@ -12,18 +12,28 @@ from typing import Any
 
 from fastapi import APIRouter, Query
 
-from xinyong.api.deps import CatalogueDep, MaybeCaller, Reading, SchemesDep, SettingsDep
-from xinyong.auth.keys import Principal
+from xinyong.api.deps import (
+    Caller,
+    CatalogueDep,
+    MaybeCaller,
+    Reading,
+    SchemesDep,
+    SettingsDep,
+)
+from xinyong.auth.keys import Principal, Role
 from xinyong.catalogue.model import Disclosure, SubjectKind
+from xinyong.db.types import utcnow
 from xinyong.errors import BadRequest, Forbidden, NotFound
 from xinyong.identifiers import display_code
 from xinyong.ingest.importer import today_in
 from xinyong.rating import repository as repo
 from xinyong.rating import service
+from xinyong.rating.impact import impact_for_api
 from xinyong.rating.model import Scheme, points_of
 from xinyong.rating.schemas import (
     CurrentRating,
     ExplanationEntry,
+    ImpactIn,
     NextChange,
     RatingOut,
     SchemeOut,
@@ -229,4 +239,42 @@ def subject_rating(
             )
             for c in ex.changes
         ],
+    )
+
+
+@router.post(
+    "/schemes/impact",
+    responses={
+        401: {"description": "missing_api_key"},
+        403: {"description": "admin_only"},
+        404: {"description": "unknown_scheme"},
+        422: {"description": "scheme_not_yaml, invalid_scheme"},
+    },
+)
+def scheme_impact(
+    body: ImpactIn,
+    conn: Reading,
+    schemes: SchemesDep,
+    catalogue: CatalogueDep,
+    settings: SettingsDep,
+    caller: Caller,
+) -> dict[str, Any]:
+    """What a proposed scheme would do, before it is adopted: the grade migration matrix,
+    counts by district and industry, the subjects that move most, and an SVG chart.
+    Administrators only: it shows grades that are not public."""
+    if caller.role is not Role.admin:
+        raise Forbidden("only an administrator may analyse a scheme change", code="admin_only")
+    today = today_in(settings)
+    return impact_for_api(
+        conn,
+        catalogue,
+        body.scheme,
+        body.against,
+        body.as_of or today,
+        today,
+        utcnow(),
+        settings.timezone,
+        schemes=schemes,
+        engine=body.engine,
+        top=body.top,
     )

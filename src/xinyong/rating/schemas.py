@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class ExplanationEntry(BaseModel):
@@ -72,3 +72,15 @@ class SchemeOut(BaseModel):
 
     scheme: dict[str, Any]
     criteria: list[str]
+
+
+class ImpactIn(BaseModel):
+    """A proposed scheme (its YAML text) to compare with a scheme in force."""
+
+    scheme: str = Field(max_length=1_000_000, description="The proposed scheme, as YAML text.")
+    against: str | None = Field(
+        default=None, max_length=64, description="The scheme in force (default: same code)."
+    )
+    as_of: dt.date | None = Field(default=None, description="Default: today.")
+    engine: Literal["duckdb", "postgres"] = "duckdb"
+    top: int = Field(default=20, ge=0, le=1000, description="How many movers to list.")

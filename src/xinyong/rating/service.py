@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -40,6 +40,8 @@ from xinyong.rating.inputs import RatingInputs, build_inputs, typed_value
 from xinyong.rating.model import Scheme
 
 Progress = Callable[[int, int], None]
+#: ``(stage, done, total)`` of a batch rating: "reading records", "rating", "storing"
+StageProgress = Callable[[str, int, int], None]
 
 
 def knowledge_cutoff(as_of: dt.date, today: dt.date, timezone: str) -> dt.datetime | None:
@@ -178,21 +180,28 @@ def store_inputs(
     conn: Connection,
     catalogue: Catalogue,
     schemes: Sequence[Scheme],
-    as_of: dt.date,
     cutoff: dt.datetime | None,
+    progress: StageProgress | None = None,
 ) -> tuple[list[InputField], RatingInputs]:
-    """The store's records and subjects as Arrow rating input for ``schemes``."""
+    """The store's records and subjects (those known by ``cutoff``) as Arrow rating input
+    for ``schemes``."""
     fields = input_fields(list(schemes), catalogue)
     kinds = sorted({k.value for s in schemes for k in s.subject_kinds})
-    subjects = dict(repo.subjects(conn, kinds))
+    subjects = dict(repo.subjects(conn, kinds, known_by=cutoff))
     spec = _field_types(catalogue)
     types = sorted({t for s in schemes for t in s.record_types()})
-    pairs = (
-        (int(row[0]), to_record(row, spec))
-        for row in repo.record_rows(conn, types, cutoff=cutoff)
-        if int(row[0]) in subjects
-    )
-    return fields, build_inputs(subjects, pairs, fields)
+    total = repo.count_records(conn, types) if progress else 0
+
+    def pairs() -> Iterator[tuple[int, RatingRecord]]:
+        for n, row in enumerate(repo.record_rows(conn, types, cutoff=cutoff), start=1):
+            if progress and n % 20_000 == 0:
+                progress("reading records", n, max(n, total))
+            if int(row[0]) in subjects:
+                yield int(row[0]), to_record(row, spec)
+        if progress:
+            progress("reading records", total, total)
+
+    return fields, build_inputs(subjects, pairs(), fields)
 
 
 def fingerprints(
@@ -211,6 +220,7 @@ def _rate_in_postgres(
     scheme: Scheme,
     as_of: dt.date,
     cutoff: dt.datetime | None,
+    fingerprinted: bool,
 ) -> tuple[list[ResultRow], dict[int, str]]:
     if conn.dialect.name != "postgresql":
         raise BadRequest("the postgres engine needs a PostgreSQL store", code="engine_unavailable")
@@ -221,6 +231,8 @@ def _rate_in_postgres(
     )
     analyze_postgres_relations(conn)
     rows = rate_postgres(scheme, fields, as_of, conn)
+    if not fingerprinted:
+        return rows, {}
     prints = conn.exec_driver_sql(fingerprint_sql(scheme, fields, as_of, "postgres")).fetchall()
     return rows, {int(s): str(f) for s, f in prints}
 
@@ -236,6 +248,7 @@ def rate_scheme(
     timezone: str,
     engine: str = "duckdb",
     store: bool = True,
+    progress: StageProgress | None = None,
 ) -> list[ResultRow]:
     """Rate every subject of the scheme's kinds with ``engine``; store the ratings when
     ``as_of`` is today (a past date is an analysis, not the current grade)."""
@@ -243,12 +256,16 @@ def rate_scheme(
     if engine not in ENGINES:
         raise BadRequest(f"unknown engine {engine[:32]!r}", code="unknown_engine")
     if engine == "postgres":
-        rows, prints = _rate_in_postgres(conn, catalogue, scheme, as_of, cutoff)
+        rows, prints = _rate_in_postgres(
+            conn, catalogue, scheme, as_of, cutoff, store and as_of == today
+        )
     else:
-        fields, inputs = store_inputs(conn, catalogue, [scheme], as_of, cutoff)
+        fields, inputs = store_inputs(conn, catalogue, [scheme], cutoff, progress)
+        if progress:
+            progress(f"rating with {engine}", 0, 1)
         run = rate_spark if engine == "spark" else rate_duckdb
         rows = run(scheme, fields, as_of, inputs)
-        prints = fingerprints(scheme, fields, as_of, inputs) if store else {}
+        prints = fingerprints(scheme, fields, as_of, inputs) if store and as_of == today else {}
     if store and as_of == today:
         repo.replace_all(
             conn,
@@ -267,6 +284,7 @@ def rate_scheme(
                 }
                 for sid, score, grade, until in rows
             ],
+            progress=(lambda done: progress("storing", done, len(rows))) if progress else None,
         )
     return rows
 
