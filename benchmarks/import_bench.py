@@ -20,11 +20,11 @@ import polars as pl
 from sqlalchemy import Engine, text
 
 from xinyong.catalogue import default_catalogue
+from xinyong.db.bulk import bulk_insert
 from xinyong.db.engine import make_engine, writing
 from xinyong.db.migrate import upgrade
 from xinyong.ingest.importer import files_to_import, import_files
 from xinyong.settings import Settings
-from xinyong.store.repository import bulk_insert
 from xinyong.synth import generate_city
 
 

@@ -5,7 +5,7 @@
 Fills a fresh database with ``--entities`` subjects: organisations and individual businesses
 with realistic Chinese names (``xinyong.synth`` when present, 3 % of them renamed, so with
 two names), and natural persons, of whom some have a currently public record. Rows go
-straight into ``entities`` and ``entity_names`` with ``xinyong.store.repository.bulk_insert``;
+straight into ``entities`` and ``entity_names`` with ``xinyong.db.bulk.bulk_insert``;
 the search indexes (FTS5 trigram or pg_trgm, and the gram table of migration 0002) are
 filled by their triggers, as in production.
 
@@ -40,13 +40,14 @@ from sqlalchemy import Connection, Engine, func, select, text
 from sqlalchemy.engine import make_url
 
 import xinyong.entities.service as service
+from xinyong.db.bulk import bulk_insert
 from xinyong.db.engine import make_engine, writing
 from xinyong.db.migrate import upgrade
 from xinyong.db.tables import entities, entity_names
 from xinyong.entities.repository import LIKE_ESCAPE, like_pattern
 from xinyong.identifiers import division_of, make_ric, make_uscc
 from xinyong.store.ids import public_id
-from xinyong.store.repository import bulk_insert, index_new_names
+from xinyong.store.repository import index_new_names
 
 ENTITY_COLUMNS = (
     "id",

@@ -11,7 +11,6 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
-    TaskID,
     TextColumn,
     TimeElapsedColumn,
 )
@@ -27,7 +26,7 @@ from xinyong.db.tables import records
 from xinyong.db.types import utcnow
 from xinyong.ingest.importer import files_to_import, import_files, today_in
 from xinyong.rating.loader import load_schemes
-from xinyong.rating.service import rate_scheme
+from xinyong.rating.service import rate_schemes
 from xinyong.settings import get_settings
 from xinyong.synth import generate_city
 
@@ -110,26 +109,23 @@ def _build(
         console.print(f"[red]{failure.file}: {failure.code}: {failure.message}[/]")
     with _bars() as bar, writing(engine) as conn:
         schemes = load_schemes(settings.schemes_dir, catalogue)
-        for scheme in schemes.values():
-            task = bar.add_task(f"rating: {scheme.code}", total=None)
+        task = bar.add_task("rating everyone", total=None)
 
-            def stage(
-                what: str, done: int, total: int, t: TaskID = task, c: str = scheme.code
-            ) -> None:
-                bar.update(t, description=f"rating {c}: {what}", completed=done, total=total)
+        def stage(what: str, done: int, total: int) -> None:
+            bar.update(task, description=f"rating: {what}", completed=done, total=total)
 
-            today = today_in(settings)
-            rate_scheme(
-                conn,
-                catalogue,
-                scheme,
-                as_of=today,
-                today=today,
-                now=utcnow(),
-                timezone=settings.timezone,
-                progress=stage,
-            )
-            bar.update(task, description=f"rated {scheme.code}")
+        today = today_in(settings)
+        rate_schemes(
+            conn,
+            catalogue,
+            list(schemes.values()),
+            as_of=today,
+            today=today,
+            now=utcnow(),
+            timezone=settings.timezone,
+            progress=stage,
+        )
+        bar.update(task, description=f"rated everyone ({', '.join(schemes)})")
     keys_file = Path("var/demo-keys.txt")
     keys_file.parent.mkdir(parents=True, exist_ok=True)
     lines = []

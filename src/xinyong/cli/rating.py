@@ -75,59 +75,52 @@ def rate_command(
         ensure_schema(db)
         summary: list[dict[str, Any]] = []
         with writing(db) as conn, _progress() as bar:
-            for s in chosen:
-                task = bar.add_task(f"{s.code} ({'due' if due else engine})", total=None)
+            if due:
+                for s in chosen:
+                    task = bar.add_task(f"{s.code}: due", total=None)
 
-                def advance(done: int, total: int, t: TaskID = task) -> None:
-                    bar.update(t, completed=done, total=total)
+                    def advance(done: int, total: int, t: TaskID = task) -> None:
+                        bar.update(t, completed=done, total=total)
 
-                def stage(
-                    what: str, done: int, total: int, t: TaskID = task, c: str = s.code
-                ) -> None:
-                    bar.update(t, description=f"{c}: {what}", completed=done, total=total)
-
-                if due:
                     n = service.rate_due(
-                        conn,
-                        catalogue,
-                        [s],
-                        today=today,
-                        now=utcnow(),
-                        progress=advance,
+                        conn, catalogue, [s], today=today, now=utcnow(), progress=advance
                     )
+                    bar.update(task, total=max(n, 1), completed=max(n, 1))
+                    grades = repo.grade_counts(conn, s.code)
+                    summary.append(
+                        {"scheme": s.code, "rated": n, "engine": "reference", "grades": grades}
+                    )
+            else:
+                task = bar.add_task("reading records", total=None)
+
+                def stage(what: str, done: int, total: int) -> None:
+                    bar.update(task, description=what, completed=done, total=total)
+
+                results = service.rate_schemes(
+                    conn,
+                    catalogue,
+                    chosen,
+                    as_of=day,
+                    today=today,
+                    now=utcnow(),
+                    timezone=settings.timezone,
+                    engine=engine,
+                    progress=stage,
+                )
+                bar.update(task, description="rated", total=1, completed=1)
+                for s in chosen:
+                    counts: dict[str, int] = {}
+                    for _sid, _score, grade, _until in results[s.code]:
+                        counts[grade] = counts.get(grade, 0) + 1
                     summary.append(
                         {
                             "scheme": s.code,
-                            "rated": n,
-                            "engine": "reference",
-                            "grades": repo.grade_counts(conn, s.code),
-                        }
-                    )
-                else:
-                    rows = service.rate_scheme(
-                        conn,
-                        catalogue,
-                        s,
-                        as_of=day,
-                        today=today,
-                        now=utcnow(),
-                        timezone=settings.timezone,
-                        engine=engine,
-                        progress=stage,
-                    )
-                    grades: dict[str, int] = {}
-                    for _sid, _score, grade, _until in rows:
-                        grades[grade] = grades.get(grade, 0) + 1
-                    summary.append(
-                        {
-                            "scheme": s.code,
-                            "rated": len(rows),
+                            "rated": len(results[s.code]),
                             "engine": engine,
                             "stored": day == today,
-                            "grades": grades,
+                            "grades": counts,
                         }
                     )
-                bar.update(task, total=1, completed=1)
         db.dispose()
     if as_json:
         print_json({"as_of": day.isoformat(), "schemes": summary})

@@ -7,9 +7,9 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
+from xinyong.db.bulk import bulk_insert
 from xinyong.db.tables import import_errors, imports
 from xinyong.ingest.problems import RowError
-from xinyong.store.repository import bulk_insert
 
 
 def start(

@@ -34,6 +34,7 @@ from sqlalchemy import (
 from sqlalchemy.types import TypeEngine
 
 from xinyong.catalogue.model import FieldType
+from xinyong.db.bulk import bulk_insert
 from xinyong.db.tables import entities, ratings, record_versions, records
 from xinyong.rating.compile import InputField
 
@@ -120,7 +121,7 @@ def record_select(
             rv.c.fields,
         )
         .select_from(records.join(rv, _versions_known(cutoff)))
-        .where(records.c.record_type.in_(list(record_types)))
+        .where(rv.c.record_type.in_(list(record_types)))
     )
     if entity_ids is not None:
         stmt = stmt.where(records.c.entity_id.in_(list(entity_ids)))
@@ -209,6 +210,33 @@ def fill_input_in_database(
     conn.execute(insert(subjects_t).from_select(["subject_id", "kind"], known))
 
 
+def input_text_batches(
+    conn: Connection,
+    fields: Sequence[InputField],
+    record_types: Sequence[str],
+    cutoff: dt.datetime | None,
+    size: int = 50_000,
+) -> Iterator[list[tuple[Any, ...]]]:
+    """The rating input's rows, every column but the ids as text (dates ISO, the fields as
+    their JSON text), in batches: the caller types them in bulk."""
+    rv = record_versions
+    stmt = record_select(record_types, cutoff, None).with_only_columns(
+        rv.c.entity_id,
+        rv.c.record_id,
+        rv.c.version,
+        rv.c.record_type,
+        rv.c.severity,
+        records.c.provider_code,
+        cast(rv.c.decided_on, Text),
+        cast(rv.c.publicity_until, Text),
+        cast(rv.c.fields, Text),
+        maintain_column_froms=True,
+    )
+    result = conn.execute(stmt.execution_options(yield_per=size))
+    for part in result.partitions(size):
+        yield [tuple(r) for r in part]
+
+
 def entities_of_records(conn: Connection, record_ids: Sequence[str]) -> list[int]:
     out: set[int] = set()
     for i in range(0, len(record_ids), BATCH):
@@ -235,20 +263,35 @@ def save_ratings(conn: Connection, scheme: str, rows: Sequence[dict[str, Any]]) 
         conn.execute(insert(ratings), [{"scheme": scheme, "stale": False, **r} for r in chunk])
 
 
+#: The columns of ``ratings`` in the order :func:`replace_all` takes them.
+RATING_COLUMNS = (
+    "entity_id",
+    "scheme",
+    "scheme_version",
+    "as_of",
+    "score_units",
+    "grade",
+    "valid_until",
+    "fingerprint",
+    "engine",
+    "stale",
+    "computed_at",
+)
+
+
 def replace_all(
     conn: Connection,
     scheme: str,
-    rows: Sequence[dict[str, Any]],
+    rows: Sequence[tuple[Any, ...]],
     progress: Callable[[int], None] | None = None,
 ) -> None:
-    """Replace every stored rating of ``scheme`` (a full re-rate)."""
+    """Replace every stored rating of ``scheme`` (a full re-rate) with ``rows`` of
+    :data:`RATING_COLUMNS`, dates as ISO text and ``computed_at`` as naive UTC text."""
     conn.execute(delete(ratings).where(ratings.c.scheme == scheme))
-    for i in range(0, len(rows), 20_000):
-        conn.execute(
-            insert(ratings), [{"scheme": scheme, "stale": False, **r} for r in rows[i : i + 20_000]]
-        )
+    for i in range(0, len(rows), 50_000):
+        bulk_insert(conn, "ratings", RATING_COLUMNS, rows[i : i + 50_000])
         if progress:
-            progress(min(i + 20_000, len(rows)))
+            progress(min(i + 50_000, len(rows)))
 
 
 def count_records(conn: Connection, record_types: Sequence[str]) -> int:

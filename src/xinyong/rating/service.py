@@ -23,6 +23,7 @@ import duckdb
 from sqlalchemy import Connection
 
 from xinyong.catalogue.model import Catalogue, FieldType
+from xinyong.db.bulk import naive_utc_text
 from xinyong.errors import BadRequest
 from xinyong.rating import repository as repo
 from xinyong.rating.compile import InputField, fingerprint_sql, input_fields
@@ -36,7 +37,7 @@ from xinyong.rating.engines import (
     rate_spark,
 )
 from xinyong.rating.evaluate import Change, Rating, RatingRecord, evaluate, next_changes
-from xinyong.rating.inputs import RatingInputs, build_inputs, typed_value
+from xinyong.rating.inputs import RatingInputs, typed_inputs, typed_value
 from xinyong.rating.model import Scheme
 
 Progress = Callable[[int, int], None]
@@ -188,20 +189,18 @@ def store_inputs(
     fields = input_fields(list(schemes), catalogue)
     kinds = sorted({k.value for s in schemes for k in s.subject_kinds})
     subjects = dict(repo.subjects(conn, kinds, known_by=cutoff))
-    spec = _field_types(catalogue)
     types = sorted({t for s in schemes for t in s.record_types()})
     total = repo.count_records(conn, types) if progress else 0
 
-    def pairs() -> Iterator[tuple[int, RatingRecord]]:
-        for n, row in enumerate(repo.record_rows(conn, types, cutoff=cutoff), start=1):
-            if progress and n % 20_000 == 0:
-                progress("reading records", n, max(n, total))
-            if int(row[0]) in subjects:
-                yield int(row[0]), to_record(row, spec)
-        if progress:
-            progress("reading records", total, total)
+    def batches() -> Iterator[list[tuple[Any, ...]]]:
+        done = 0
+        for rows in repo.input_text_batches(conn, fields, types, cutoff):
+            done += len(rows)
+            if progress:
+                progress("reading records", done, max(done, total))
+            yield [r for r in rows if r[0] in subjects]
 
-    return fields, build_inputs(subjects, pairs(), fields)
+    return fields, typed_inputs(batches(), fields, subjects)
 
 
 def fingerprints(
@@ -237,6 +236,46 @@ def _rate_in_postgres(
     return rows, {int(s): str(f) for s, f in prints}
 
 
+def rate_schemes(
+    conn: Connection,
+    catalogue: Catalogue,
+    schemes: Sequence[Scheme],
+    *,
+    as_of: dt.date,
+    today: dt.date,
+    now: dt.datetime,
+    timezone: str,
+    engine: str = "duckdb",
+    store: bool = True,
+    progress: StageProgress | None = None,
+) -> dict[str, list[ResultRow]]:
+    """Rate every subject of each scheme's kinds with ``engine``, reading the store once;
+    store the ratings when ``as_of`` is today (a past date is an analysis, not the current
+    grade). Returns each scheme's ``(subject_id, score_units, grade, valid_until)`` rows."""
+    if engine not in ENGINES:
+        raise BadRequest(f"unknown engine {engine[:32]!r}", code="unknown_engine")
+    cutoff = knowledge_cutoff(as_of, today, timezone)
+    keep = store and as_of == today
+    out: dict[str, list[ResultRow]] = {}
+    if engine != "postgres":
+        fields, inputs = store_inputs(conn, catalogue, schemes, cutoff, progress)
+    for scheme in schemes:
+        if progress:
+            progress(f"rating {scheme.code} with {engine}", 0, 1)
+        if engine == "postgres":
+            rows, prints = _rate_in_postgres(conn, catalogue, scheme, as_of, cutoff, keep)
+        else:
+            run = rate_spark if engine == "spark" else rate_duckdb
+            rows = run(scheme, fields, as_of, inputs)
+            prints = fingerprints(scheme, fields, as_of, inputs) if keep else {}
+        if keep:
+            _store(
+                conn, scheme, rows, prints, as_of=as_of, now=now, engine=engine, progress=progress
+            )
+        out[scheme.code] = rows
+    return out
+
+
 def rate_scheme(
     conn: Connection,
     catalogue: Catalogue,
@@ -250,43 +289,58 @@ def rate_scheme(
     store: bool = True,
     progress: StageProgress | None = None,
 ) -> list[ResultRow]:
-    """Rate every subject of the scheme's kinds with ``engine``; store the ratings when
-    ``as_of`` is today (a past date is an analysis, not the current grade)."""
-    cutoff = knowledge_cutoff(as_of, today, timezone)
-    if engine not in ENGINES:
-        raise BadRequest(f"unknown engine {engine[:32]!r}", code="unknown_engine")
-    if engine == "postgres":
-        rows, prints = _rate_in_postgres(
-            conn, catalogue, scheme, as_of, cutoff, store and as_of == today
-        )
-    else:
-        fields, inputs = store_inputs(conn, catalogue, [scheme], cutoff, progress)
+    """:func:`rate_schemes` for one scheme."""
+    return rate_schemes(
+        conn,
+        catalogue,
+        [scheme],
+        as_of=as_of,
+        today=today,
+        now=now,
+        timezone=timezone,
+        engine=engine,
+        store=store,
+        progress=progress,
+    )[scheme.code]
+
+
+def _store(
+    conn: Connection,
+    scheme: Scheme,
+    rows: list[ResultRow],
+    prints: dict[int, str],
+    *,
+    as_of: dt.date,
+    now: dt.datetime,
+    engine: str,
+    progress: StageProgress | None,
+) -> None:
+    def stored(done: int) -> None:
         if progress:
-            progress(f"rating with {engine}", 0, 1)
-        run = rate_spark if engine == "spark" else rate_duckdb
-        rows = run(scheme, fields, as_of, inputs)
-        prints = fingerprints(scheme, fields, as_of, inputs) if store and as_of == today else {}
-    if store and as_of == today:
-        repo.replace_all(
-            conn,
-            scheme.code,
-            [
-                {
-                    "entity_id": sid,
-                    "scheme_version": scheme.version,
-                    "as_of": as_of,
-                    "score_units": score,
-                    "grade": grade,
-                    "valid_until": until,
-                    "fingerprint": prints[sid],
-                    "engine": engine,
-                    "computed_at": now,
-                }
-                for sid, score, grade, until in rows
-            ],
-            progress=(lambda done: progress("storing", done, len(rows))) if progress else None,
-        )
-    return rows
+            progress(f"storing {scheme.code}", done, len(rows))
+
+    day, stamp = as_of.isoformat(), naive_utc_text(now)
+    repo.replace_all(
+        conn,
+        scheme.code,
+        [
+            (
+                sid,
+                scheme.code,
+                scheme.version,
+                day,
+                score,
+                grade,
+                until.isoformat() if until else None,
+                prints[sid],
+                engine,
+                False,
+                stamp,
+            )
+            for sid, score, grade, until in rows
+        ],
+        progress=stored,
+    )
 
 
 def criteria(scheme: Scheme) -> list[str]:

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, select, text
 
+from xinyong.db.bulk import bulk_insert
 from xinyong.db.tables import entity_names
 from xinyong.db.types import UTCDateTime
 
@@ -60,28 +61,6 @@ CREATE TEMPORARY TABLE IF NOT EXISTS {STAGING} (
     content_hash VARCHAR(32) NOT NULL,
     public_id VARCHAR(24) NOT NULL
 )"""
-
-
-def bulk_insert(
-    conn: Connection, table: str, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
-) -> None:
-    """Insert many rows fast: ``executemany`` on SQLite, ``COPY`` on PostgreSQL.
-
-    Values must be what both databases read from text: str, int, float or None; dates in
-    ISO format and timestamps as naive UTC ISO text, JSON as text.
-    """
-    if not rows:
-        return
-    names = ", ".join(columns)
-    if conn.dialect.name == "postgresql":
-        raw = conn.connection.driver_connection
-        assert raw is not None
-        with raw.cursor() as cur, cur.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-        return
-    marks = ", ".join("?" * len(columns))
-    conn.exec_driver_sql(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
 
 
 def stage(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> None:
