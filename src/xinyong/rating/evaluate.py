@@ -149,9 +149,11 @@ def weight(time: TimeTreatment, rec: RatingRecord, as_of: dt.date) -> tuple[int,
     return 0, f"no weight: older than {until if until is not None else full} months"
 
 
-def boundaries(scheme: Scheme, rec: RatingRecord, as_of: dt.date) -> list[dt.date]:
+def boundaries(
+    scheme: Scheme, rec: RatingRecord, as_of: dt.date, rules: Sequence[Rule] | None = None
+) -> list[dt.date]:
     """Dates after ``as_of`` on which this record may change the rating (it is assumed to
-    be looked at by the scheme)."""
+    be looked at by the scheme). ``rules``: the rules it matches, when already known."""
     if rec.decided_on > as_of:
         return [rec.decided_on]
     if rec.publicity_until is not None and rec.publicity_until < as_of:
@@ -159,9 +161,7 @@ def boundaries(scheme: Scheme, rec: RatingRecord, as_of: dt.date) -> list[dt.dat
     out = []
     if rec.publicity_until is not None:
         out.append(rec.publicity_until + DAY)
-    for rule in scheme.rules:
-        if not matches(rule, rec):
-            continue
+    for rule in _matching_rules(scheme, rec) if rules is None else rules:
         t = scheme.time_of(rule)
         for months in (t.full_weight_months, t.reduced_weight_until_months):
             if months is not None:
@@ -174,17 +174,49 @@ def boundaries(scheme: Scheme, rec: RatingRecord, as_of: dt.date) -> list[dt.dat
 # ---- evaluation --------------------------------------------------------------------------
 
 
-def _looked_at(scheme: Scheme, records: Iterable[RatingRecord]) -> list[RatingRecord]:
-    types = set(scheme.record_types())
-    return [
-        r
-        for r in records
-        if r.record_type in types
-        and (
-            any(matches(rule, r) for rule in scheme.rules)
-            or any(o.record_type is not None and matches(o, r) for o in scheme.overrides)
-        )
-    ]
+def _by_type(scheme: Scheme) -> dict[str, tuple[tuple[Rule, ...], tuple[Override, ...]]]:
+    """Each record type's rules and record overrides, in declaration order (kept on the
+    frozen scheme: hashing a scheme for a cache would cost more than the lookup)."""
+    cached: dict[str, tuple[tuple[Rule, ...], tuple[Override, ...]]] | None
+    cached = scheme.__dict__.get("_by_type")
+    if cached is None:
+        cached = {
+            t: (
+                tuple(r for r in scheme.rules if r.record_type == t),
+                tuple(o for o in scheme.overrides if o.record_type == t),
+            )
+            for t in scheme.record_types()
+        }
+        object.__setattr__(scheme, "_by_type", cached)
+    return cached
+
+
+def _matching_rules(scheme: Scheme, rec: RatingRecord) -> list[Rule]:
+    rules, _ = _by_type(scheme).get(rec.record_type, ((), ()))
+    return [r for r in rules if matches(r, rec)]
+
+
+@dataclass(frozen=True, slots=True)
+class _Looked:
+    """A record the scheme looks at, with the rules and overrides that match it."""
+
+    rec: RatingRecord
+    rules: list[Rule]
+    overrides: list[Override]
+
+
+def _looked_at(scheme: Scheme, records: Iterable[RatingRecord]) -> list[_Looked]:
+    index = _by_type(scheme)
+    out = []
+    for r in records:
+        found = index.get(r.record_type)
+        if found is None:
+            continue
+        rules = [x for x in found[0] if matches(x, r)]
+        overrides = [o for o in found[1] if matches(o, r)]
+        if rules or overrides:
+            out.append(_Looked(r, rules, overrides))
+    return out
 
 
 def _capped(total: int, cap_units: int | None) -> int:
@@ -202,19 +234,21 @@ def fingerprint(records: Iterable[RatingRecord]) -> str:
 def evaluate(scheme: Scheme, records: Sequence[RatingRecord], as_of: dt.date) -> Rating:
     """Rate one subject from its records as of ``as_of``."""
     looked = _looked_at(scheme, records)
-    decided = [r for r in looked if r.decided_on <= as_of]
+    decided = [x.rec for x in looked if x.rec.decided_on <= as_of]
     live = sorted(
-        (r for r in decided if r.in_effect(as_of)),
-        key=lambda r: (r.decided_on, r.record_id),
+        (x for x in looked if x.rec.in_effect(as_of)),
+        key=lambda x: (x.rec.decided_on, x.rec.record_id),
         reverse=True,
     )
+    by_rule: dict[str, list[RatingRecord]] = {r.code: [] for r in scheme.rules}
+    for x in live:
+        for rule in x.rules:
+            by_rule[rule.code].append(x.rec)
     entries: list[Entry] = []
     rule_totals: dict[str, int] = {}
     for rule in scheme.rules:
         total = 0
-        for rec in live:
-            if not matches(rule, rec):
-                continue
+        for rec in by_rule[rule.code]:
             pts = rule_points(rule, rec)
             if pts is None:
                 continue
@@ -261,7 +295,7 @@ def evaluate(scheme: Scheme, records: Sequence[RatingRecord], as_of: dt.date) ->
                 continue
             hit_id, note = None, f"no history: no record this scheme looks at by {as_of}"
         else:
-            hit = next((r for r in live if matches(o, r)), None)
+            hit = next((x.rec for x in live if any(y.code == o.code for y in x.overrides)), None)
             if hit is None:
                 continue
             hit_id, note = hit.record_id, f"{hit.record_type} in effect ({hit.decided_on})"
@@ -273,7 +307,7 @@ def evaluate(scheme: Scheme, records: Sequence[RatingRecord], as_of: dt.date) ->
     else:
         grade = max([grade, *limits], key=scheme.grade_rank)
 
-    ends = [d for r in looked for d in boundaries(scheme, r, as_of)]
+    ends = [d for x in looked for d in boundaries(scheme, x.rec, as_of, x.rules)]
     return Rating(
         scheme=scheme.code,
         scheme_version=scheme.version,
