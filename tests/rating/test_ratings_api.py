@@ -154,3 +154,14 @@ def test_impact_of_a_scheme_change_for_administrators(
     )
     assert wrong.status_code == 422
     assert wrong.json()["code"] == "invalid_scheme"
+
+
+def test_dates_beyond_what_engines_compute_are_refused(
+    client: TestClient, make_key: Callable[..., str]
+) -> None:
+    court = {"Authorization": f"Bearer {make_key('court')}"}
+    client.post("/api/v1/records", json=judgment("J1"), headers=court)
+    for day in ("9999-12-31", "0001-01-01"):
+        r = client.get(f"/api/v1/entities/{ORG}/ratings/city_grade", params={"as_of": day})
+        assert r.status_code == 400
+        assert r.json()["code"] == "invalid_as_of"

@@ -25,6 +25,7 @@ from xinyong.ingest.importer import today_in
 from xinyong.rating.chart import migration_svg
 from xinyong.rating.impact import Impact, impact, move_of, shipped_scheme, to_json
 from xinyong.rating.loader import load_scheme
+from xinyong.rating.service import checked_as_of
 from xinyong.settings import get_settings
 
 DISTRICTS_SHOWN = 15
@@ -71,7 +72,7 @@ def impact_command(
                 catalogue,
                 new,
                 old,
-                as_of=as_of.date() if as_of else today,
+                as_of=checked_as_of(as_of.date()) if as_of else today,
                 today=today,
                 now=utcnow(),
                 timezone=settings.timezone,

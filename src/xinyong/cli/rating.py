@@ -22,7 +22,7 @@ from xinyong.cli.common import console, err_console, print_json, reported_errors
 from xinyong.db.engine import make_engine, writing
 from xinyong.db.migrate import ensure_schema
 from xinyong.db.types import utcnow
-from xinyong.errors import CatalogueError, NotFound
+from xinyong.errors import BadRequest, CatalogueError, NotFound
 from xinyong.ingest.importer import today_in
 from xinyong.rating import repository as repo
 from xinyong.rating import service
@@ -149,11 +149,12 @@ def _chosen(known: dict[str, Scheme], codes: list[str] | None) -> list[Scheme]:
 
 def _date(text: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(text)
+        day = dt.date.fromisoformat(text)
     except ValueError:
-        raise CatalogueError(
+        raise BadRequest(
             f"--as-of {text!r} is not a date (YYYY-MM-DD)", code="invalid_as_of"
         ) from None
+    return service.checked_as_of(day)
 
 
 @schemes_app.command("list")

@@ -88,7 +88,7 @@ def _as_of(value: str | None, today: dt.date) -> dt.date:
     if value is None:
         return today
     try:
-        return dt.date.fromisoformat(value)
+        return service.checked_as_of(dt.date.fromisoformat(value))
     except ValueError:
         raise BadRequest(
             f"as_of {value[:40]!r} is not a date (YYYY-MM-DD)", code="invalid_as_of"
@@ -270,7 +270,7 @@ def scheme_impact(
         catalogue,
         body.scheme,
         body.against,
-        body.as_of or today,
+        service.checked_as_of(body.as_of or today),
         today,
         utcnow(),
         settings.timezone,

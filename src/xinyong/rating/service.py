@@ -45,6 +45,19 @@ Progress = Callable[[int, int], None]
 StageProgress = Callable[[str, int, int], None]
 
 
+EARLIEST, LATEST = dt.date(1949, 10, 1), dt.date(2999, 12, 31)
+
+
+def checked_as_of(day: dt.date) -> dt.date:
+    """A rating date within what the engines can compute (dates beyond 9999 overflow)."""
+    if not EARLIEST <= day <= LATEST:
+        raise BadRequest(
+            f"a rating date lies between {EARLIEST} and {LATEST}, not {day}",
+            code="invalid_as_of",
+        )
+    return day
+
+
 def knowledge_cutoff(as_of: dt.date, today: dt.date, timezone: str) -> dt.datetime | None:
     """What was known on ``as_of``: versions received before the end of that day (in the
     platform's time zone); ``None`` for today or later (the current versions)."""
