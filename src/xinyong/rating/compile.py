@@ -28,6 +28,7 @@ import sqlglot
 from sqlglot import exp
 
 from xinyong.catalogue.model import Catalogue, FieldType
+from xinyong.dates import add_months
 from xinyong.rating.model import POINT_CENTS, Condition, Matcher, Override, Rule, Scheme, units
 
 DIALECTS = {"duckdb": "duckdb", "postgres": "postgres", "spark": "spark"}
@@ -79,6 +80,16 @@ def _lit(value: object) -> str:
     return exp.Literal.string(str(value)).sql()
 
 
+def last_day_within(as_of: dt.date, months: int) -> dt.date:
+    """The last decision date ``x`` with ``x + months <= as_of`` (calendar months, clamped
+    at month ends). ``x + months`` never decreases as ``x`` grows, so ``as_of < x + months``
+    holds exactly when ``x`` is after this day."""
+    x = add_months(as_of, -months) + dt.timedelta(days=40)  # surely too late: step back
+    while add_months(x, months) > as_of:
+        x -= dt.timedelta(days=1)
+    return x
+
+
 def _fold(function: str, args: list[str]) -> str:
     """``LEAST``/``GREATEST`` of ``args`` (NULLs skipped); Spark wants two or more."""
     return args[0] if len(args) == 1 else f"{function}({', '.join(args)})"
@@ -92,6 +103,7 @@ class _Compiler:
     def __init__(self, scheme: Scheme, fields: Sequence[InputField], as_of: dt.date) -> None:
         self.s = scheme
         self.cols = {(f.record_type, f.field): f.column for f in fields}
+        self.as_of = as_of
         self.d = _lit(as_of)
 
     def column(self, record_type: str, field: str) -> str:
@@ -120,20 +132,33 @@ class _Compiler:
         parts += [f"({self.condition(m.record_type, c)})" for c in m.when]
         return "(" + " AND ".join(parts) + ")"
 
-    def months_after(self, months: int) -> str:
-        return f"CAST(decided_on + INTERVAL {months} MONTH AS DATE)"
+    def after(self, months: int) -> str:
+        """``as_of < decided_on + months``, without date arithmetic per row: calendar months
+        never move a later date before an earlier one, so it holds exactly for the records
+        decided after :func:`last_day_within` (computed once, here)."""
+        return f"decided_on > {_lit(last_day_within(self.as_of, months))}"
 
     def weight(self, rule: Rule) -> str:
         t = self.s.time_of(rule)
         if t.full_weight_months is None:
             return "100"
-        full = f"{self.d} < {self.months_after(t.full_weight_months)}"
+        full = self.after(t.full_weight_months)
         if not t.reduced_weight_percent:
             return f"CASE WHEN {full} THEN 100 ELSE 0 END"
         if t.reduced_weight_until_months is None:
             return f"CASE WHEN {full} THEN 100 ELSE {t.reduced_weight_percent} END"
-        until = f"{self.d} < {self.months_after(t.reduced_weight_until_months)}"
+        until = self.after(t.reduced_weight_until_months)
         return f"CASE WHEN {full} THEN 100 WHEN {until} THEN {t.reduced_weight_percent} ELSE 0 END"
+
+    def month_marks(self) -> dict[int, list[int]]:
+        """Each number of months at which some rule's weight changes, with those rules."""
+        marks: dict[int, list[int]] = {}
+        for i, rule in enumerate(self.s.rules):
+            t = self.s.time_of(rule)
+            for months in (t.full_weight_months, t.reduced_weight_until_months):
+                if months is not None and i not in marks.setdefault(months, []):
+                    marks[months].append(i)
+        return dict(sorted(marks.items()))
 
     def points(self, rule: Rule) -> str:
         if rule.points is not None:
@@ -148,23 +173,6 @@ class _Compiler:
             cond = " AND ".join(t for t in test if t) or f"{col} IS NOT NULL"
             arms.append(f"WHEN {cond} THEN {int(b.points * POINT_CENTS)}")
         return f"CASE {' '.join(arms)} END"
-
-    def next_change(self) -> str:
-        """The first date after the rating date on which this record may change things."""
-        candidates = ["CAST(publicity_until + INTERVAL 1 DAY AS DATE)"]
-        for rule in self.s.rules:
-            t = self.s.time_of(rule)
-            for months in (t.full_weight_months, t.reduced_weight_until_months):
-                if months is not None:
-                    day = self.months_after(months)
-                    candidates.append(
-                        f"CASE WHEN {self.match(rule)} AND {day} > {self.d} THEN {day} END"
-                    )
-        return (
-            f"CASE WHEN decided_on > {self.d} THEN decided_on "
-            f"WHEN publicity_until < {self.d} THEN NULL "
-            f"ELSE {_fold('LEAST', candidates)} END"
-        )
 
     def looked(self) -> str:
         """Records the scheme looks at: any rule or override matches them."""
@@ -187,20 +195,40 @@ class _Compiler:
 
     def sql(self) -> str:
         s, d = self.s, self.d
-        in_effect = f"decided_on <= {d} AND (publicity_until IS NULL OR publicity_until >= {d})"
         record_overrides = [(i, o) for i, o in enumerate(s.overrides) if o.record_type]
-        looked = self.looked()
-        per_record = [
-            f"CASE WHEN {self.match(r)} AND {in_effect} "
-            f"THEN ({self.points(r)}) * ({self.weight(r)}) END AS r{i}"
-            for i, r in enumerate(s.rules)
-        ] + [
-            f"CASE WHEN {self.match(o)} AND {in_effect} THEN 1 ELSE 0 END AS o{i}"
-            for i, o in record_overrides
+        matches = [f"COALESCE({self.match(r)}, FALSE) AS m{i}" for i, r in enumerate(s.rules)] + [
+            f"COALESCE({self.match(o)}, FALSE) AS v{i}" for i, o in record_overrides
         ]
-        per_subject = [f"COALESCE(SUM(r{i}), 0) AS r{i}" for i in range(len(s.rules))] + [
-            f"MAX(o{i}) AS o{i}" for i, _ in record_overrides
-        ]
+        looked = " OR ".join(
+            [f"m{i}" for i in range(len(s.rules))] + [f"v{i}" for i, _ in record_overrides]
+        )
+        marks = self.month_marks()
+        per_record = (
+            [
+                f"CASE WHEN m{i} AND live THEN ({self.points(r)}) * ({self.weight(r)}) END AS r{i}"
+                for i, r in enumerate(s.rules)
+            ]
+            + [f"CASE WHEN v{i} AND live THEN 1 ELSE 0 END AS o{i}" for i, _ in record_overrides]
+            + [
+                f"CASE WHEN ({' OR '.join(f'm{i}' for i in rules)}) AND live "
+                f"AND {self.after(months)} THEN decided_on END AS b{months}"
+                for months, rules in marks.items()
+            ]
+        )
+        per_subject = (
+            [f"COALESCE(SUM(r{i}), 0) AS r{i}" for i in range(len(s.rules))]
+            + [f"MAX(o{i}) AS o{i}" for i, _ in record_overrides]
+            + [f"MIN(b{m}) AS b{m}" for m in marks]
+        )
+        # the next date on which a record takes effect, ends its publicity or changes weight
+        next_change = _fold(
+            "LEAST",
+            [
+                "p.future",
+                "CAST(p.publicity_end + INTERVAL 1 DAY AS DATE)",
+                *(f"CAST(p.b{m} + INTERVAL {m} MONTH AS DATE)" for m in marks),
+            ],
+        )
 
         def capped(expr: str, cap: Decimal | None) -> str:
             if cap is None:
@@ -255,21 +283,28 @@ class _Compiler:
         )
         o_cols = "".join(f", p.o{i}" for i, _ in record_overrides)
         return f"""
-WITH per_record AS (
-    SELECT subject_id, decided_on, {", ".join(per_record)},
-           {self.next_change()} AS next_change
+WITH matched AS (
+    SELECT rating_input.*, {", ".join(matches)},
+           decided_on <= {d} AND (publicity_until IS NULL OR publicity_until >= {d}) AS live
     FROM rating_input
-    WHERE {_in("record_type", s.record_types())} AND ({looked})
+    WHERE {_in("record_type", s.record_types())}
+),
+per_record AS (
+    SELECT subject_id, decided_on, publicity_until, live, {", ".join(per_record)}
+    FROM matched
+    WHERE {looked}
 ),
 per_subject AS (
     SELECT subject_id, {", ".join(per_subject)},
            MAX(CASE WHEN decided_on <= {d} THEN 1 ELSE 0 END) AS has_history,
-           MIN(next_change) AS next_change
+           MIN(CASE WHEN decided_on > {d} THEN decided_on END) AS future,
+           MIN(CASE WHEN live THEN publicity_until END) AS publicity_end
     FROM per_record
     GROUP BY subject_id
 ),
 scored AS (
-    SELECT t.subject_id, {score} AS score_units, p.has_history, p.next_change{o_cols}
+    SELECT t.subject_id, {score} AS score_units, p.has_history,
+           {next_change} AS next_change{o_cols}
     FROM rating_subjects AS t
     LEFT JOIN per_subject AS p ON p.subject_id = t.subject_id
     WHERE {_in("t.kind", [k.value for k in s.subject_kinds])}
