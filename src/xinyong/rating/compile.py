@@ -193,33 +193,83 @@ class _Compiler:
             "ON r.subject_id = t.subject_id GROUP BY t.subject_id"
         )
 
+    def rest(self, m: Matcher | Override) -> str | None:
+        """The matcher's tests beyond its record type (``None``: none)."""
+        assert m.record_type is not None
+        parts = []
+        if m.severities:
+            parts.append(_in("severity", [x.value for x in m.severities]))
+        if m.providers:
+            parts.append(_in("provider", list(m.providers)))
+        parts += [f"({self.condition(m.record_type, c)})" for c in m.when]
+        return " AND ".join(parts) if parts else None
+
+    def by_type(self, terms: dict[str, list[str]], otherwise: str) -> str:
+        """``CASE record_type WHEN t THEN <t's terms> ... ELSE otherwise END``."""
+        if not terms:
+            return otherwise
+        arms = " ".join(f"WHEN {_lit(t)} THEN {' '.join(x)}" for t, x in terms.items())
+        return f"CASE record_type {arms} ELSE {otherwise} END"
+
+    def any_match(self, matchers: list[Matcher | Override]) -> str:
+        """Whether any of ``matchers`` matches the record, dispatched on its type."""
+        tests: dict[str, list[str]] = {}
+        for m in matchers:
+            assert m.record_type is not None
+            tests.setdefault(m.record_type, []).append(self.rest(m) or "TRUE")
+        return self.by_type(
+            {t: [f"COALESCE(({') OR ('.join(x)}), FALSE)"] for t, x in tests.items()}, "FALSE"
+        )
+
+    def groups(self) -> dict[str, list[Rule]]:
+        """Rules whose points are summed together: a capped rule alone, the other rules of
+        a category together, and the rest together."""
+        out: dict[str, list[Rule]] = {}
+        for r in self.s.rules:
+            key = f"rule:{r.code}" if r.cap is not None else f"category:{r.category or ''}"
+            out.setdefault(key, []).append(r)
+        return out
+
+    def group_units(self, rules: list[Rule]) -> str:
+        """A record's points from ``rules`` in units (0 when none matches)."""
+        terms: dict[str, list[str]] = {}
+        for r in rules:
+            value = f"COALESCE(({self.points(r)}) * ({self.weight(r)}), 0)"
+            rest = self.rest(r)
+            term = f"CASE WHEN {rest} THEN {value} ELSE 0 END" if rest else value
+            terms.setdefault(r.record_type, []).append(term)
+        return self.by_type({t: [" + ".join(x)] for t, x in terms.items()}, "0")
+
     def sql(self) -> str:
         s, d = self.s, self.d
         record_overrides = [(i, o) for i, o in enumerate(s.overrides) if o.record_type]
-        matches = [f"COALESCE({self.match(r)}, FALSE) AS m{i}" for i, r in enumerate(s.rules)] + [
-            f"COALESCE({self.match(o)}, FALSE) AS v{i}" for i, o in record_overrides
-        ]
-        looked = " OR ".join(
-            [f"m{i}" for i in range(len(s.rules))] + [f"v{i}" for i, _ in record_overrides]
-        )
+        matchers: list[Matcher | Override] = [*s.rules, *(o for _, o in record_overrides)]
+        groups = self.groups()
+        names = {key: f"g{n}" for n, key in enumerate(groups)}
         marks = self.month_marks()
         per_record = (
             [
-                f"CASE WHEN m{i} AND live THEN ({self.points(r)}) * ({self.weight(r)}) END AS r{i}"
-                for i, r in enumerate(s.rules)
+                f"CASE WHEN live THEN {self.group_units(rules)} ELSE 0 END AS {names[key]}"
+                for key, rules in groups.items()
             ]
-            + [f"CASE WHEN v{i} AND live THEN 1 ELSE 0 END AS o{i}" for i, _ in record_overrides]
             + [
-                f"CASE WHEN ({' OR '.join(f'm{i}' for i in rules)}) AND live "
-                f"AND {self.after(months)} THEN decided_on END AS b{months}"
+                f"CASE WHEN live AND {self.any_match([o])} THEN 1 ELSE 0 END AS o{i}"
+                for i, o in record_overrides
+            ]
+            + [
+                f"CASE WHEN live AND {self.after(months)} AND "
+                f"{self.any_match([s.rules[i] for i in rules])} THEN decided_on END AS b{months}"
                 for months, rules in marks.items()
             ]
         )
         per_subject = (
-            [f"COALESCE(SUM(r{i}), 0) AS r{i}" for i in range(len(s.rules))]
+            [f"SUM({n}) AS {n}" for n in names.values()]
             + [f"MAX(o{i}) AS o{i}" for i, _ in record_overrides]
             + [f"MIN(b{m}) AS b{m}" for m in marks]
         )
+        # Records whose publicity ended can change nothing, unless "no history" asks
+        # whether any record was ever decided.
+        relevant = "" if any(o.no_history for o in s.overrides) else " AND (live OR future)"
         # the next date on which a record takes effect, ends its publicity or changes weight
         next_change = _fold(
             "LEAST",
@@ -236,15 +286,18 @@ class _Compiler:
             c = units(cap)
             return f"(CASE WHEN {expr} > {c} THEN {c} WHEN {expr} < -{c} THEN -{c} ELSE {expr} END)"
 
-        rule_terms = {r.code: capped(f"COALESCE(p.r{i}, 0)", r.cap) for i, r in enumerate(s.rules)}
+        def group_term(key: str) -> str:
+            total = f"COALESCE(p.{names[key]}, 0)"
+            return capped(total, groups[key][0].cap) if key.startswith("rule:") else total
+
+        in_category: dict[str, list[str]] = {}
+        for key, rules in groups.items():
+            in_category.setdefault(rules[0].category or "", []).append(group_term(key))
         terms = [
-            capped(
-                "(" + " + ".join(rule_terms[r.code] for r in s.rules if r.category == c.code) + ")",
-                c.cap,
-            )
+            capped("(" + " + ".join(in_category[c.code]) + ")", c.cap)
             for c in s.categories
-            if any(r.category == c.code for r in s.rules)
-        ] + [rule_terms[r.code] for r in s.rules if r.category is None]
+            if c.code in in_category
+        ] + in_category.get("", [])
         score = f"{units(s.base)} + " + " + ".join(terms)
 
         rank = {g.grade: i for i, g in enumerate(s.grades)}
@@ -283,16 +336,17 @@ class _Compiler:
         )
         o_cols = "".join(f", p.o{i}" for i, _ in record_overrides)
         return f"""
-WITH matched AS (
-    SELECT rating_input.*, {", ".join(matches)},
-           decided_on <= {d} AND (publicity_until IS NULL OR publicity_until >= {d}) AS live
+WITH records AS (
+    SELECT rating_input.*,
+           decided_on <= {d} AND (publicity_until IS NULL OR publicity_until >= {d}) AS live,
+           decided_on > {d} AS future
     FROM rating_input
-    WHERE {_in("record_type", s.record_types())}
+    WHERE {_in("record_type", s.record_types())} AND {self.any_match(matchers)}
 ),
 per_record AS (
     SELECT subject_id, decided_on, publicity_until, live, {", ".join(per_record)}
-    FROM matched
-    WHERE {looked}
+    FROM records
+    WHERE TRUE{relevant}
 ),
 per_subject AS (
     SELECT subject_id, {", ".join(per_subject)},
