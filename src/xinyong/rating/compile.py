@@ -150,15 +150,58 @@ class _Compiler:
         until = self.after(t.reduced_weight_until_months)
         return f"CASE WHEN {full} THEN 100 WHEN {until} THEN {t.reduced_weight_percent} ELSE 0 END"
 
-    def month_marks(self) -> dict[int, list[int]]:
-        """Each number of months at which some rule's weight changes, with those rules."""
-        marks: dict[int, list[int]] = {}
-        for i, rule in enumerate(self.s.rules):
-            t = self.s.time_of(rule)
-            for months in (t.full_weight_months, t.reduced_weight_until_months):
-                if months is not None and i not in marks.setdefault(months, []):
-                    marks[months].append(i)
-        return dict(sorted(marks.items()))
+    def next_weight_change(self) -> str:
+        """The date on which a live record's weight next changes (NULL: never), with date
+        arithmetic only for the records that have one: for each record type, its rules'
+        month marks in ascending order, the first one still ahead of the rating date."""
+        arms: dict[str, list[str]] = {}
+        for t in self.s.record_types():
+            marks: dict[int, list[Rule]] = {}
+            for rule in self.s.rules:
+                if rule.record_type != t:
+                    continue
+                tt = self.s.time_of(rule)
+                for months in (tt.full_weight_months, tt.reduced_weight_until_months):
+                    if months is not None:
+                        marks.setdefault(months, []).append(rule)
+            whens = []
+            for months in sorted(marks):
+                rules = marks[months]
+                rests = [self.rest(r) for r in rules]
+                test = self.after(months)
+                if all(rests):
+                    test += f" AND COALESCE(({') OR ('.join(str(x) for x in rests)}), FALSE)"
+                whens.append(f"WHEN {test} THEN CAST(decided_on + INTERVAL {months} MONTH AS DATE)")
+            if whens:
+                arms[t] = [f"CASE {' '.join(whens)} END"]
+        return self.by_type(arms, "NULL")
+
+    def can_matter(self) -> str:
+        """A record that could still change a rating: in effect or in the future, and, when
+        in effect without an end of publicity, not past every weight window of its type
+        (unless an override looks at that type)."""
+        kept = ["decided_on > " + self.d, "publicity_until >= " + self.d]
+        past: dict[str, list[str]] = {}
+        for t in self.s.record_types():
+            if any(o.record_type == t for o in self.s.overrides):
+                continue
+            ends = []
+            for rule in (r for r in self.s.rules if r.record_type == t):
+                tt = self.s.time_of(rule)
+                if tt.full_weight_months is None or (
+                    tt.reduced_weight_percent and tt.reduced_weight_until_months is None
+                ):
+                    break  # some weight for ever
+                last = (
+                    tt.reduced_weight_until_months
+                    if tt.reduced_weight_percent
+                    else tt.full_weight_months
+                )
+                ends.append(last if last is not None else tt.full_weight_months)
+            else:
+                past[t] = [self.after(max(ends))] if ends else ["FALSE"]
+        kept.append(f"publicity_until IS NULL AND {self.by_type(past, 'TRUE')}")
+        return "(" + " OR ".join(kept) + ")"
 
     def points(self, rule: Rule) -> str:
         if rule.points is not None:
@@ -246,7 +289,6 @@ class _Compiler:
         matchers: list[Matcher | Override] = [*s.rules, *(o for _, o in record_overrides)]
         groups = self.groups()
         names = {key: f"g{n}" for n, key in enumerate(groups)}
-        marks = self.month_marks()
         per_record = (
             [
                 f"CASE WHEN live THEN {self.group_units(rules)} ELSE 0 END AS {names[key]}"
@@ -257,28 +299,26 @@ class _Compiler:
                 for i, o in record_overrides
             ]
             + [
-                f"CASE WHEN live AND {self.after(months)} AND "
-                f"{self.any_match([s.rules[i] for i in rules])} THEN decided_on END AS b{months}"
-                for months, rules in marks.items()
+                "CASE WHEN future THEN decided_on WHEN live THEN "
+                + _fold(
+                    "LEAST",
+                    [
+                        "CAST(publicity_until + INTERVAL 1 DAY AS DATE)",
+                        self.next_weight_change(),
+                    ],
+                )
+                + " END AS next_change"
             ]
         )
         per_subject = (
             [f"SUM({n}) AS {n}" for n in names.values()]
             + [f"MAX(o{i}) AS o{i}" for i, _ in record_overrides]
-            + [f"MIN(b{m}) AS b{m}" for m in marks]
+            + ["MIN(next_change) AS next_change"]
         )
         # Records whose publicity ended can change nothing, unless "no history" asks
         # whether any record was ever decided.
-        relevant = "" if any(o.no_history for o in s.overrides) else " AND (live OR future)"
-        # the next date on which a record takes effect, ends its publicity or changes weight
-        next_change = _fold(
-            "LEAST",
-            [
-                "p.future",
-                "CAST(p.publicity_end + INTERVAL 1 DAY AS DATE)",
-                *(f"CAST(p.b{m} + INTERVAL {m} MONTH AS DATE)" for m in marks),
-            ],
-        )
+        history = any(o.no_history for o in s.overrides)
+        relevant = "" if history else f" AND {self.can_matter()}"
 
         def capped(expr: str, cap: Decimal | None) -> str:
             if cap is None:
@@ -335,6 +375,8 @@ class _Compiler:
             + " END"
         )
         o_cols = "".join(f", p.o{i}" for i, _ in record_overrides)
+        has_history = ", MAX(CASE WHEN decided THEN 1 ELSE 0 END) AS has_history" if history else ""
+        history_col = ", p.has_history" if history else ""
         return f"""
 WITH records AS (
     SELECT rating_input.*,
@@ -344,21 +386,17 @@ WITH records AS (
     WHERE {_in("record_type", s.record_types())} AND {self.any_match(matchers)}
 ),
 per_record AS (
-    SELECT subject_id, decided_on, publicity_until, live, {", ".join(per_record)}
+    SELECT subject_id, {", ".join(per_record)}{", NOT future AS decided" if history else ""}
     FROM records
     WHERE TRUE{relevant}
 ),
 per_subject AS (
-    SELECT subject_id, {", ".join(per_subject)},
-           MAX(CASE WHEN decided_on <= {d} THEN 1 ELSE 0 END) AS has_history,
-           MIN(CASE WHEN decided_on > {d} THEN decided_on END) AS future,
-           MIN(CASE WHEN live THEN publicity_until END) AS publicity_end
+    SELECT subject_id, {", ".join(per_subject)}{has_history}
     FROM per_record
     GROUP BY subject_id
 ),
 scored AS (
-    SELECT t.subject_id, {score} AS score_units, p.has_history,
-           {next_change} AS next_change{o_cols}
+    SELECT t.subject_id, {score} AS score_units, p.next_change{history_col}{o_cols}
     FROM rating_subjects AS t
     LEFT JOIN per_subject AS p ON p.subject_id = t.subject_id
     WHERE {_in("t.kind", [k.value for k in s.subject_kinds])}
