@@ -8,9 +8,9 @@ from decimal import Decimal
 import pytest
 from hypothesis import given, settings
 
-from tests.rating.strategies import dates, populations, schemes
+from tests.rating.strategies import CATALOGUE, dates, populations, schemes
 from xinyong.rating.evaluate import FieldValue, RatingRecord, evaluate, next_changes
-from xinyong.rating.loader import default_schemes
+from xinyong.rating.loader import default_schemes, parse_scheme
 from xinyong.rating.model import Scheme
 
 D = dt.date(2026, 11, 1)
@@ -151,3 +151,18 @@ def test_explanation_adds_up(
             assert r.valid_until >= as_of
             # nothing changes before valid_until
             assert evaluate(scheme, recs, r.valid_until).score_units == r.score_units
+
+
+def test_a_mark_where_the_weight_does_not_change_is_no_boundary(tax: Scheme) -> None:
+    # tax_credit: full weight 12 months, then none; a "reduced until 24" at 0 % changes nothing
+    raw = tax.model_dump(mode="json", by_alias=True)
+    raw["time"] = {
+        "full_weight_months": 12,
+        "reduced_weight_percent": 0,
+        "reduced_weight_until_months": 24,
+    }
+    scheme = parse_scheme(raw, CATALOGUE)
+    old = rec("f1", "tax_late_filing", dt.date(2025, 6, 1))  # no end of publicity
+    r = evaluate(scheme, [old], D)
+    assert r.score == 100
+    assert r.valid_until is None  # not 2027-05-31: nothing happens at 24 months

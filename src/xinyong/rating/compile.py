@@ -160,10 +160,8 @@ class _Compiler:
             for rule in self.s.rules:
                 if rule.record_type != t:
                     continue
-                tt = self.s.time_of(rule)
-                for months in (tt.full_weight_months, tt.reduced_weight_until_months):
-                    if months is not None:
-                        marks.setdefault(months, []).append(rule)
+                for months in self.s.time_of(rule).marks():
+                    marks.setdefault(months, []).append(rule)
             whens = []
             for months in sorted(marks):
                 rules = marks[months]
@@ -188,16 +186,9 @@ class _Compiler:
             ends = []
             for rule in (r for r in self.s.rules if r.record_type == t):
                 tt = self.s.time_of(rule)
-                if tt.full_weight_months is None or (
-                    tt.reduced_weight_percent and tt.reduced_weight_until_months is None
-                ):
-                    break  # some weight for ever
-                last = (
-                    tt.reduced_weight_until_months
-                    if tt.reduced_weight_percent
-                    else tt.full_weight_months
-                )
-                ends.append(last if last is not None else tt.full_weight_months)
+                if tt.forever():
+                    break  # some weight for as long as it is public
+                ends.append(max(tt.marks()))  # no weight after its last mark
             else:
                 past[t] = [self.after(max(ends))] if ends else ["FALSE"]
         kept.append(f"publicity_until IS NULL AND {self.by_type(past, 'TRUE')}")

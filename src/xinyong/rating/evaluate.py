@@ -162,12 +162,10 @@ def boundaries(
     if rec.publicity_until is not None:
         out.append(rec.publicity_until + DAY)
     for rule in _matching_rules(scheme, rec) if rules is None else rules:
-        t = scheme.time_of(rule)
-        for months in (t.full_weight_months, t.reduced_weight_until_months):
-            if months is not None:
-                day = add_months(rec.decided_on, months)
-                if day > as_of:
-                    out.append(day)
+        for months in scheme.time_of(rule).marks():
+            day = add_months(rec.decided_on, months)
+            if day > as_of:
+                out.append(day)
     return out
 
 
@@ -407,15 +405,7 @@ def _what_happens(scheme: Scheme, records: Sequence[RatingRecord], day: dt.date)
             said.append(f"{r.record_type} {r.record_id} takes effect")
         elif any(
             matches(rule, r)
-            and day
-            in {
-                add_months(r.decided_on, m)
-                for m in (
-                    scheme.time_of(rule).full_weight_months,
-                    scheme.time_of(rule).reduced_weight_until_months,
-                )
-                if m is not None
-            }
+            and day in {add_months(r.decided_on, m) for m in scheme.time_of(rule).marks()}
             for rule in scheme.rules
         ):
             said.append(f"{r.record_type} {r.record_id} loses weight")

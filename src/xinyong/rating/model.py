@@ -63,6 +63,27 @@ class TimeTreatment(_Strict):
             )
         return self
 
+    def marks(self) -> list[int]:
+        """The ages in months at which the weight actually changes (a percentage of 100 or
+        of 0 makes one of the two declared ages change nothing)."""
+        full, until, pct = (
+            self.full_weight_months,
+            self.reduced_weight_until_months,
+            self.reduced_weight_percent,
+        )
+        if full is None:
+            return []
+        out = [full] if pct != 100 else []
+        if until is not None and pct != 0:
+            out.append(until)
+        return out
+
+    def forever(self) -> bool:
+        """Whether a record keeps some weight for as long as it is public."""
+        return self.full_weight_months is None or (
+            self.reduced_weight_percent > 0 and self.reduced_weight_until_months is None
+        )
+
     def describe(self) -> str:
         if self.full_weight_months is None:
             return "full weight until the end of publicity"
