@@ -60,7 +60,7 @@ def inputs_of(scheme: Scheme, population: Population) -> RatingInputs:
 
 
 @engine_settings(300)
-@given(scheme=schemes(), population=populations(), as_of=dates)
+@given(scheme=schemes(), population=populations(max_subjects=20), as_of=dates)
 def test_duckdb_agrees_with_reference(
     scheme: Scheme, population: Population, as_of: dt.date
 ) -> None:
