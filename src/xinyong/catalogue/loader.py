@@ -27,16 +27,21 @@ def load_catalogue(path: Path | str) -> Catalogue:
     return parse_catalogue(raw, source=str(p))
 
 
+def validation_problems(exc: ValidationError) -> list[dict[str, str]]:
+    """Pydantic's errors as ``{location, message}``, for declarations read from YAML."""
+    return [
+        {"location": ".".join(str(x) for x in e["loc"]), "message": e["msg"]}
+        for e in exc.errors(include_url=False)
+    ]
+
+
 def parse_catalogue(raw: object, *, source: str = "<catalogue>") -> Catalogue:
     if not isinstance(raw, dict):
         raise CatalogueError(f"{source}: a catalogue is a mapping at the top level")
     try:
         cat = Catalogue.model_validate(raw)
     except ValidationError as exc:
-        problems = [
-            {"location": ".".join(str(x) for x in e["loc"]), "message": e["msg"]}
-            for e in exc.errors(include_url=False)
-        ]
+        problems = validation_problems(exc)
         first = problems[0]
         raise CatalogueError(
             f"{source}: {first['location'] or 'catalogue'}: {first['message']}",

@@ -14,7 +14,7 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
-from xinyong.catalogue.loader import default_catalogue
+from xinyong.catalogue.loader import default_catalogue, validation_problems
 from xinyong.catalogue.model import Catalogue, FieldType, RecordType
 from xinyong.errors import CatalogueError
 from xinyong.rating.model import Condition, Matcher, Scheme
@@ -44,10 +44,7 @@ def parse_scheme(raw: object, catalogue: Catalogue, *, source: str = "<scheme>")
     try:
         scheme = Scheme.model_validate(raw)
     except ValidationError as exc:
-        problems = [
-            {"location": ".".join(str(x) for x in e["loc"]), "message": e["msg"]}
-            for e in exc.errors(include_url=False)
-        ]
+        problems = validation_problems(exc)
         first = problems[0]
         raise CatalogueError(
             f"{source}: {first['location'] or 'scheme'}: {first['message']}",

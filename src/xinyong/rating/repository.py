@@ -37,6 +37,7 @@ from xinyong.catalogue.model import FieldType
 from xinyong.db.bulk import bulk_insert
 from xinyong.db.tables import entities, ratings, record_versions, records
 from xinyong.rating.compile import InputField
+from xinyong.rating.inputs import ENVELOPE
 
 BATCH = 5000
 
@@ -104,22 +105,29 @@ def _versions_known(cutoff: dt.datetime | None) -> Any:
     return and_(rv.c.record_id == records.c.id, rv.c.version == latest)
 
 
+def _envelope(*, dates_as_text: bool = False) -> list[Any]:
+    """The rating input's envelope columns (``inputs.ENVELOPE``), from the store."""
+    rv = record_versions
+    dates: list[Any] = [rv.c.decided_on, rv.c.publicity_until]
+    if dates_as_text:
+        dates = [cast(d, Text) for d in dates]
+    return [
+        rv.c.entity_id,
+        rv.c.record_id,
+        rv.c.version,
+        rv.c.record_type,
+        rv.c.severity,
+        records.c.provider_code,
+        *dates,
+    ]
+
+
 def record_select(
     record_types: Sequence[str], cutoff: dt.datetime | None, entity_ids: Sequence[int] | None
 ) -> Select[Any]:
     rv = record_versions
     stmt = (
-        select(
-            rv.c.entity_id,
-            rv.c.record_id,
-            rv.c.version,
-            rv.c.record_type,
-            rv.c.severity,
-            records.c.provider_code,
-            rv.c.decided_on,
-            rv.c.publicity_until,
-            rv.c.fields,
-        )
+        select(*_envelope(), rv.c.fields)
         .select_from(records.join(rv, _versions_known(cutoff)))
         .where(rv.c.record_type.in_(list(record_types)))
     )
@@ -179,28 +187,9 @@ def fill_input_in_database(
         for f in fields
     ]
     base = record_select(record_types, cutoff, None).with_only_columns(
-        rv.c.entity_id,
-        rv.c.record_id,
-        rv.c.version,
-        rv.c.record_type,
-        rv.c.severity,
-        records.c.provider_code,
-        rv.c.decided_on,
-        rv.c.publicity_until,
-        *typed,
-        maintain_column_froms=True,
+        *_envelope(), *typed, maintain_column_froms=True
     )
-    names = [
-        "subject_id",
-        "record_id",
-        "version",
-        "record_type",
-        "severity",
-        "provider",
-        "decided_on",
-        "publicity_until",
-        *(f.column for f in fields),
-    ]
+    names = [name for name, _, _ in ENVELOPE] + [f.column for f in fields]
     target = table("rating_input", *(column(n) for n in names))
     conn.execute(insert(target).from_select(names, base))
     subjects_t = table("rating_subjects", column("subject_id"), column("kind"))
@@ -219,17 +208,9 @@ def input_text_batches(
 ) -> Iterator[list[tuple[Any, ...]]]:
     """The rating input's rows, every column but the ids as text (dates ISO, the fields as
     their JSON text), in batches: the caller types them in bulk."""
-    rv = record_versions
     stmt = record_select(record_types, cutoff, None).with_only_columns(
-        rv.c.entity_id,
-        rv.c.record_id,
-        rv.c.version,
-        rv.c.record_type,
-        rv.c.severity,
-        records.c.provider_code,
-        cast(rv.c.decided_on, Text),
-        cast(rv.c.publicity_until, Text),
-        cast(rv.c.fields, Text),
+        *_envelope(dates_as_text=True),
+        cast(record_versions.c.fields, Text),
         maintain_column_froms=True,
     )
     result = conn.execute(stmt.execution_options(yield_per=size))
