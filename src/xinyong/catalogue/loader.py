@@ -13,18 +13,23 @@ from xinyong.errors import CatalogueError
 from xinyong.identifiers import IdentifierError, validate_uscc
 
 
-def load_catalogue(path: Path | str) -> Catalogue:
-    """Read and validate a catalogue file. Raises :class:`CatalogueError` listing problems."""
+def read_declaration(path: Path | str, what: str) -> object:
+    """A YAML declaration (``what``: catalogue, scheme...) as Python data. Raises
+    :class:`CatalogueError` ``<what>_unreadable`` or ``<what>_not_yaml``."""
     p = Path(path)
     try:
-        raw = yaml.safe_load(p.read_text(encoding="utf-8"))
+        return yaml.safe_load(p.read_text(encoding="utf-8"))
     except OSError as exc:
         raise CatalogueError(
-            f"cannot read catalogue {p}: {exc.strerror}", code="catalogue_unreadable"
+            f"cannot read {what} {p}: {exc.strerror}", code=f"{what}_unreadable"
         ) from exc
     except yaml.YAMLError as exc:
-        raise CatalogueError(f"{p} is not valid YAML: {exc}", code="catalogue_not_yaml") from exc
-    return parse_catalogue(raw, source=str(p))
+        raise CatalogueError(f"{p} is not valid YAML: {exc}", code=f"{what}_not_yaml") from exc
+
+
+def load_catalogue(path: Path | str) -> Catalogue:
+    """Read and validate a catalogue file. Raises :class:`CatalogueError` listing problems."""
+    return parse_catalogue(read_declaration(path, "catalogue"), source=str(path))
 
 
 def validation_problems(exc: ValidationError) -> list[dict[str, str]]:

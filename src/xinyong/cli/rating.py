@@ -108,14 +108,14 @@ def rate_command(
                     progress=stage,
                 )
                 bar.update(task, description="rated", total=1, completed=1)
-                for s in chosen:
+                for s, rows in zip(chosen, results, strict=True):
                     counts: dict[str, int] = {}
-                    for _sid, _score, grade, _until in results[s.code]:
+                    for _sid, _score, grade, _until in rows:
                         counts[grade] = counts.get(grade, 0) + 1
                     summary.append(
                         {
                             "scheme": s.code,
-                            "rated": len(results[s.code]),
+                            "rated": len(rows),
                             "engine": engine,
                             "stored": day == today,
                             "grades": counts,

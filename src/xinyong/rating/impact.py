@@ -39,10 +39,10 @@ from sqlalchemy import Connection, and_, select
 from xinyong.catalogue.model import Catalogue, SubjectKind
 from xinyong.db.tables import entities, record_versions, records
 from xinyong.errors import BadRequest, CatalogueError, NotFound
-from xinyong.rating.engines import ENGINES, ResultRow
+from xinyong.rating.engines import ENGINES
 from xinyong.rating.loader import default_schemes, parse_scheme
 from xinyong.rating.model import Scheme, points_of
-from xinyong.rating.service import rate_scheme
+from xinyong.rating.service import rate_schemes
 
 NONE = "-"
 REGISTRATION = "business_registration"
@@ -171,21 +171,20 @@ def impact(
     if not 0 <= top <= MAX_TOP:
         raise BadRequest(f"top must be between 0 and {MAX_TOP}, not {top}", code="invalid_top")
 
-    def rated(scheme: Scheme) -> dict[int, ResultRow]:
-        rows = rate_scheme(
-            conn,
-            catalogue,
-            scheme,
-            as_of=as_of,
-            today=today,
-            now=now,
-            timezone=timezone,
-            engine=engine,
-            store=False,
-        )
-        return {r[0]: r for r in rows}
-
-    before, after = rated(old), rated(new)
+    # one read of the store for both versions
+    old_rows, new_rows = rate_schemes(
+        conn,
+        catalogue,
+        [old, new],
+        as_of=as_of,
+        today=today,
+        now=now,
+        timezone=timezone,
+        engine=engine,
+        store=False,
+    )
+    before = {r[0]: r for r in old_rows}
+    after = {r[0]: r for r in new_rows}
     both = sorted(before.keys() & after.keys())
 
     kinds = [k.value for k in (*old.subject_kinds, *new.subject_kinds)]

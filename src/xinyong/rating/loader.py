@@ -11,10 +11,9 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
 from pydantic import ValidationError
 
-from xinyong.catalogue.loader import default_catalogue, validation_problems
+from xinyong.catalogue.loader import default_catalogue, read_declaration, validation_problems
 from xinyong.catalogue.model import Catalogue, FieldType, RecordType
 from xinyong.errors import CatalogueError
 from xinyong.rating.model import Condition, Matcher, Scheme
@@ -24,16 +23,7 @@ NUMERIC = (FieldType.decimal, FieldType.integer)
 
 def load_scheme(path: Path | str, catalogue: Catalogue) -> Scheme:
     """Read, validate and check a scheme file. Raises :class:`CatalogueError`."""
-    p = Path(path)
-    try:
-        raw = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise CatalogueError(
-            f"cannot read scheme {p}: {exc.strerror}", code="scheme_unreadable"
-        ) from exc
-    except yaml.YAMLError as exc:
-        raise CatalogueError(f"{p} is not valid YAML: {exc}", code="scheme_not_yaml") from exc
-    return parse_scheme(raw, catalogue, source=str(p))
+    return parse_scheme(read_declaration(path, "scheme"), catalogue, source=str(path))
 
 
 def parse_scheme(raw: object, catalogue: Catalogue, *, source: str = "<scheme>") -> Scheme:

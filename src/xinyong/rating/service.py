@@ -261,15 +261,16 @@ def rate_schemes(
     engine: str = "duckdb",
     store: bool = True,
     progress: StageProgress | None = None,
-) -> dict[str, list[ResultRow]]:
+) -> list[list[ResultRow]]:
     """Rate every subject of each scheme's kinds with ``engine``, reading the store once;
     store the ratings when ``as_of`` is today (a past date is an analysis, not the current
-    grade). Returns each scheme's ``(subject_id, score_units, grade, valid_until)`` rows."""
+    grade). Returns each scheme's ``(subject_id, score_units, grade, valid_until)`` rows, in
+    the order of ``schemes`` (two versions of one scheme may be compared)."""
     if engine not in ENGINES:
         raise BadRequest(f"unknown engine {engine[:32]!r}", code="unknown_engine")
     cutoff = knowledge_cutoff(as_of, today, timezone)
     keep = store and as_of == today
-    out: dict[str, list[ResultRow]] = {}
+    out: list[list[ResultRow]] = []
     if engine != "postgres":
         fields, inputs = store_inputs(conn, catalogue, schemes, cutoff, progress)
     for scheme in schemes:
@@ -285,7 +286,7 @@ def rate_schemes(
             _store(
                 conn, scheme, rows, prints, as_of=as_of, now=now, engine=engine, progress=progress
             )
-        out[scheme.code] = rows
+        out.append(rows)
     return out
 
 
@@ -314,7 +315,7 @@ def rate_scheme(
         engine=engine,
         store=store,
         progress=progress,
-    )[scheme.code]
+    )[0]
 
 
 def _store(
