@@ -109,6 +109,7 @@ records = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     UniqueConstraint("provider_code", "provider_record_id"),
     Index(None, "entity_id"),
+    Index(None, "record_type"),
 )
 
 record_versions = Table(
@@ -124,6 +125,13 @@ record_versions = Table(
     Column("document_number", String(256), nullable=True),
     Column("decided_on", Date, nullable=False),
     Column("publicity_until", Date, nullable=True, comment="null: no end of publicity"),
+    Column(
+        "ended_on",
+        Date,
+        nullable=True,
+        comment="the record stopped being in effect on this day (see end_reason)",
+    ),
+    Column("end_reason", String(32), nullable=True),
     Column("fields", JSON, nullable=False),
     Column("content_hash", String(32), nullable=False),
     Column("received_at", UTCDateTime(), nullable=False),
@@ -162,4 +170,133 @@ ratings = Table(
     Column("computed_at", UTCDateTime(), nullable=False),
     Index(None, "scheme", "grade"),
     Index(None, "valid_until"),
+)
+
+
+# --- Lists, measures and checks --------------------------------------------------------
+
+list_revisions = Table(
+    "list_revisions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("reason", String(64), nullable=False),
+    Column("entities", Integer, nullable=False, comment="subjects whose entries changed"),
+)
+
+list_entries = Table(
+    "list_entries",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("list_code", String(64), nullable=False),
+    Column("entity_id", ForeignKey("entities.id"), nullable=False),
+    Column("basis_key", String(96), nullable=False, comment="record id, or scheme:grade"),
+    Column("record_id", String(24), nullable=True),
+    Column("scheme", String(64), nullable=True),
+    Column("grade", String(8), nullable=True),
+    Column("since", Date, nullable=False),
+    Column("until", Date, nullable=True, comment="last day on the list; null: open"),
+    Column("legal_basis", Text, nullable=False),
+    Column("document_number", String(256), nullable=True),
+    Column("revision_from", Integer, nullable=False),
+    Column("revision_to", Integer, nullable=True, comment="null: current"),
+    Index(None, "entity_id", "revision_to"),
+    Index(None, "list_code", "revision_to"),
+)
+
+checks = Table(
+    "checks",
+    metadata,
+    Column("id", String(24), primary_key=True),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("key_id", Integer, nullable=True),
+    Column("consumer_code", String(64), nullable=False),
+    Column("measure", String(64), nullable=False),
+    Column("purpose", Text, nullable=False),
+    Column("reference", String(256), nullable=True),
+    Column("on_date", Date, nullable=False),
+    Column("data_version", Integer, nullable=False),
+    Column("subjects", Integer, nullable=False),
+    Column("applies", Integer, nullable=False),
+    Index(None, "consumer_code", "at"),
+)
+
+check_results = Table(
+    "check_results",
+    metadata,
+    Column("check_id", ForeignKey("checks.id"), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("subject_code", String(32), nullable=False),
+    Column("entity_id", Integer, nullable=True),
+    Column("decision", String(16), nullable=False),
+    Column("basis", Text, nullable=True, comment="list:record or scheme:grade, comma-separated"),
+    Index(None, "entity_id"),
+)
+
+check_feedback = Table(
+    "check_feedback",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("check_id", ForeignKey("checks.id"), nullable=False, index=True),
+    Column("consumer_code", String(64), nullable=False),
+    Column("measure", String(64), nullable=False),
+    Column("subject_code", String(32), nullable=False),
+    Column("action", String(16), nullable=False),
+    Column("acted_on", Date, nullable=False),
+    Column("note", Text, nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+watches = Table(
+    "watches",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("consumer_code", String(64), nullable=False),
+    Column("entity_id", ForeignKey("entities.id"), nullable=False),
+    Column("measure", String(64), nullable=False),
+    Column("last_decision", String(16), nullable=True),
+    Column("last_data_version", Integer, nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("consumer_code", "entity_id", "measure"),
+    Index(None, "entity_id"),
+)
+
+webhooks = Table(
+    "webhooks",
+    metadata,
+    Column("consumer_code", String(64), primary_key=True),
+    Column("url", String(2048), nullable=False),
+    Column("secret", String(128), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("event_id", String(40), nullable=False, unique=True),
+    Column("consumer_code", String(64), nullable=False),
+    Column("url", String(2048), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("status", String(16), nullable=False, comment="pending, delivered or failed"),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UTCDateTime(), nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("delivered_at", UTCDateTime(), nullable=True),
+    Index(None, "status", "next_attempt_at"),
+)
+
+screening_decisions = Table(
+    "screening_decisions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("normalised_name", String(512), nullable=False),
+    Column("entity_id", ForeignKey("entities.id"), nullable=False),
+    Column("verdict", String(16), nullable=False, comment="match or not_a_match"),
+    Column("reviewer", String(128), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("decided_by", String(64), nullable=True, comment="the key's authority"),
+    Column("decided_at", UTCDateTime(), nullable=False),
+    Index(None, "normalised_name", "entity_id"),
 )
