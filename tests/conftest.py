@@ -128,6 +128,18 @@ def make_key(engine: Engine, catalogue: Catalogue) -> Callable[..., str]:
     return make
 
 
+@pytest.fixture
+def consumer_key(engine: Engine) -> Callable[..., str]:
+    """``consumer_key("civil_aviation", "restrict_flights_rail", ...)``: a consuming
+    authority's key scoped to those measures."""
+
+    def make(consumer: str, *measures: str) -> str:
+        with writing(engine) as conn:
+            return create_key(conn, Role.consumer, consumer_code=consumer, scopes=measures)
+
+    return make
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -32,6 +32,22 @@ class Settings(BaseSettings):
         default=DATA_DIR / "schemes",
         description="The rating schemes in force: every *.yaml file in this directory.",
     )
+    webhook_dispatch: bool = Field(
+        default=True, description="Deliver watch-list webhooks from the API server's process."
+    )
+    webhook_max_attempts: int = Field(default=8, ge=1, le=50)
+    webhook_backoff_seconds: float = Field(
+        default=2.0, gt=0, description="First retry delay; doubled after each failure."
+    )
+    webhook_timeout_seconds: float = Field(default=5.0, gt=0)
+    watch_sweep_seconds: int = Field(
+        default=3600, ge=1, description="How often watch lists are re-decided (expiry by date)."
+    )
+    max_check_subjects: int = Field(default=100_000, ge=1, description="Subjects per check.")
+    lists_path: Path = Field(
+        default=DATA_DIR / "lists.yaml",
+        description="The lists, measures and memoranda of joint incentives and sanctions.",
+    )
     timezone: str = Field(default="Asia/Shanghai", description="Where 'today' is decided.")
     max_request_bytes: int = Field(
         default=10 * 1024 * 1024, description="Largest JSON request body accepted."

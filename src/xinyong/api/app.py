@@ -19,9 +19,12 @@ from xinyong.catalogue.model import Catalogue
 from xinyong.db.engine import make_engine
 from xinyong.db.migrate import ensure_schema
 from xinyong.errors import XinyongError
+from xinyong.lists.loader import load_declaration
+from xinyong.lists.model import Declaration
 from xinyong.rating.loader import load_schemes
 from xinyong.rating.model import Scheme
 from xinyong.settings import Settings, get_settings
+from xinyong.watch.dispatcher import Dispatcher
 
 API_PREFIX = "/api/v1"
 
@@ -32,6 +35,7 @@ def create_app(
     engine: Engine | None = None,
     catalogue: Catalogue | None = None,
     schemes: dict[str, Scheme] | None = None,
+    declaration: Declaration | None = None,
 ) -> FastAPI:
     """Build the ASGI application. The schema is created or migrated on start-up."""
     settings = settings or get_settings()
@@ -40,10 +44,20 @@ def create_app(
     if schemes is None:
         schemes = load_schemes(settings.schemes_dir, catalogue)
 
+    if declaration is None:
+        declaration = load_declaration(settings.lists_path, catalogue, schemes)
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         ensure_schema(engine)
-        yield
+        dispatcher = Dispatcher(engine, settings) if settings.webhook_dispatch else None
+        if dispatcher is not None:
+            dispatcher.start()
+        try:
+            yield
+        finally:
+            if dispatcher is not None:
+                dispatcher.stop()
 
     app = FastAPI(
         title="xinyong",
@@ -56,20 +70,29 @@ def create_app(
     app.state.engine = engine
     app.state.catalogue = catalogue
     app.state.schemes = schemes
+    app.state.declaration = declaration
     _install_error_handlers(app)
     app.add_middleware(
         BodySizeLimit, limit=settings.max_request_bytes, upload_limit=settings.max_upload_bytes
     )
 
     from xinyong.catalogue.router import router as catalogue_router
+    from xinyong.checks.router import router as checks_router
     from xinyong.entities.router import router as entities_router
     from xinyong.ingest.router import router as ingest_router
+    from xinyong.lists.router import router as lists_router
     from xinyong.rating.router import router as rating_router
+    from xinyong.screening.router import router as screening_router
+    from xinyong.watch.router import router as watch_router
 
     app.include_router(catalogue_router, prefix=API_PREFIX)
     app.include_router(ingest_router, prefix=API_PREFIX)
     app.include_router(entities_router, prefix=API_PREFIX)
     app.include_router(rating_router, prefix=API_PREFIX)
+    app.include_router(lists_router, prefix=API_PREFIX)
+    app.include_router(checks_router, prefix=API_PREFIX)
+    app.include_router(screening_router, prefix=API_PREFIX)
+    app.include_router(watch_router, prefix=API_PREFIX)
 
     @app.get(f"{API_PREFIX}/health", tags=["meta"])
     def health() -> dict[str, str]:

@@ -12,6 +12,7 @@ from xinyong.auth.keys import Principal, Role, authenticate
 from xinyong.catalogue.model import Catalogue
 from xinyong.db.engine import writing
 from xinyong.errors import Forbidden, Unauthorized
+from xinyong.lists.model import Declaration
 from xinyong.rating.model import Scheme
 from xinyong.settings import Settings
 
@@ -81,6 +82,20 @@ def provider(caller: Annotated[Principal, Depends(principal)]) -> Principal:
     return caller
 
 
+def consumer(caller: Annotated[Principal, Depends(principal)]) -> Principal:
+    if caller.role is not Role.consumer:
+        raise Forbidden(
+            "only a consuming authority's key may do this (xinyong keys create --consumer)",
+            code="not_a_consumer",
+        )
+    return caller
+
+
+def get_declaration(request: Request) -> Declaration:
+    declaration: Declaration = request.app.state.declaration
+    return declaration
+
+
 Reading = Annotated[Connection, Depends(reading)]
 Writing = Annotated[Connection, Depends(writer)]
 CatalogueDep = Annotated[Catalogue, Depends(get_catalogue)]
@@ -90,3 +105,5 @@ EngineDep = Annotated[Engine, Depends(get_engine)]
 Caller = Annotated[Principal, Depends(principal)]
 MaybeCaller = Annotated[Principal | None, Depends(optional_principal)]
 ProviderCaller = Annotated[Principal, Depends(provider)]
+ConsumerCaller = Annotated[Principal, Depends(consumer)]
+DeclarationDep = Annotated[Declaration, Depends(get_declaration)]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import typer
 
 from xinyong.auth.keys import Role, create_key
@@ -10,30 +12,47 @@ from xinyong.cli.common import err_console, reported_errors
 from xinyong.db.engine import make_engine, writing
 from xinyong.db.migrate import ensure_schema
 from xinyong.errors import NotFound, ValidationFailed
+from xinyong.lists.loader import default_declaration
 
-app = typer.Typer(help="API keys of provider authorities and administrators.", no_args_is_help=True)
+app = typer.Typer(
+    help="API keys of provider authorities, consuming authorities and administrators.",
+    no_args_is_help=True,
+)
 
 
 @app.command("create")
 def create(
     provider: str | None = typer.Option(None, help="Provider code from the catalogue."),
+    consumer: str | None = typer.Option(
+        None, help="A consuming authority's code (it checks subjects before applying measures)."
+    ),
     admin: bool = typer.Option(False, "--admin", help="A platform administrator's key."),
     record_types: str | None = typer.Option(
         None, help="Comma-separated record types (default: all the provider may submit)."
+    ),
+    measures: str | None = typer.Option(
+        None, help="Comma-separated measures the consumer applies (required with --consumer)."
     ),
     label: str | None = typer.Option(None, help="A note on who holds the key."),
 ) -> None:
     """Create a key and print it once on stdout. It cannot be shown again."""
     with reported_errors():
-        if bool(provider) == admin:
+        if sum((bool(provider), bool(consumer), admin)) != 1:
             raise ValidationFailed(
-                "give exactly one of --provider CODE or --admin", code="invalid_arguments"
+                "give exactly one of --provider CODE, --consumer CODE or --admin",
+                code="invalid_arguments",
             )
+        if consumer is not None:
+            scoped = _measures(consumer, measures)
         engine = make_engine()
         ensure_schema(engine)
         with writing(engine) as conn:
             if admin:
                 key = create_key(conn, Role.admin, label=label)
+            elif consumer is not None:
+                key = create_key(
+                    conn, Role.consumer, consumer_code=consumer, scopes=scoped, label=label
+                )
             else:
                 assert provider is not None
                 found = default_catalogue().provider(provider)
@@ -56,3 +75,22 @@ def create(
                 )
         typer.echo(key)
         err_console.print("Keep it safe: this key is shown only once.")
+
+
+def _measures(consumer: str, measures: str | None) -> tuple[str, ...]:
+    if not re.fullmatch(r"[a-z][a-z0-9_]{1,63}", consumer):
+        raise ValidationFailed(
+            f"a consumer code is 2-64 lower-case letters, digits or '_', not {consumer!r}",
+            code="invalid_consumer",
+        )
+    wanted = tuple(m.strip() for m in (measures or "").split(",") if m.strip())
+    if not wanted:
+        raise ValidationFailed(
+            "a consumer's key is scoped to measures: --measures M1,M2", code="measures_required"
+        )
+    declared = default_declaration()
+    unknown = sorted(m for m in wanted if declared.measure(m) is None)
+    if unknown:
+        known = ", ".join(m.code for m in declared.measures)
+        raise NotFound(f"no measure {', '.join(unknown)} (known: {known})", code="unknown_measure")
+    return wanted

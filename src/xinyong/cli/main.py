@@ -4,7 +4,19 @@ from __future__ import annotations
 
 import typer
 
-from xinyong.cli import catalogue, db, demo, generate, importing, keys, rating, serve, template
+from xinyong.cli import (
+    catalogue,
+    db,
+    demo,
+    generate,
+    importing,
+    keys,
+    rating,
+    screening,
+    serve,
+    template,
+    webhooks,
+)
 from xinyong.cli.impact import impact_command
 
 app = typer.Typer(
@@ -16,6 +28,8 @@ app = typer.Typer(
 app.add_typer(catalogue.app, name="catalogue")
 app.add_typer(db.app, name="db")
 app.add_typer(keys.app, name="keys")
+app.add_typer(screening.app, name="screening")
+app.add_typer(webhooks.app, name="webhooks")
 app.add_typer(rating.schemes_app, name="schemes")
 app.command("rate")(rating.rate_command)
 app.command("impact")(impact_command)

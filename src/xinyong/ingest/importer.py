@@ -19,6 +19,7 @@ import polars as pl
 from sqlalchemy import Engine
 
 from xinyong.catalogue.model import Catalogue
+from xinyong.changes import import_changed
 from xinyong.db.engine import writing
 from xinyong.db.types import utcnow
 from xinyong.errors import NotFound, PayloadTooLarge, XinyongError
@@ -26,6 +27,9 @@ from xinyong.ingest import repository as import_repo
 from xinyong.ingest.problems import RowError
 from xinyong.ingest.readers import ROW, FileRejected, detect_format, read_table
 from xinyong.ingest.validate import Validated, duplicate_rows, validate_table
+from xinyong.lists.loader import load_declaration
+from xinyong.lists.model import Declaration
+from xinyong.rating.loader import load_schemes
 from xinyong.settings import Settings
 from xinyong.store.service import Written, write_rows
 
@@ -73,8 +77,14 @@ def import_bytes(
     name: str,
     provider_code: str,
     progress: Progress | None = None,
+    declaration: Declaration | None = None,
 ) -> ImportSummary:
-    """Import one file's content for one provider; see the module's docs."""
+    """Import one file's content for one provider; see the module's docs.
+
+    When the last chunk is in, the list entries of the subjects it touched are refreshed
+    (``declaration``: the lists in force, by default those of the settings) in the
+    transaction that marks the import completed.
+    """
     summary = ImportSummary(file=name, provider=provider_code)
     if catalogue.provider(provider_code) is None:
         raise NotFound(f"no provider {provider_code!r} in the catalogue", code="unknown_provider")
@@ -154,7 +164,13 @@ def import_bytes(
             if progress:
                 progress(done, total)
     summary.errors.sort(key=lambda e: e.row)
+    schemes = load_schemes(settings.schemes_dir, catalogue)
+    if declaration is None:
+        declaration = load_declaration(settings.lists_path, catalogue, schemes)
     with writing(engine) as conn:
+        import_changed(
+            conn, catalogue, schemes, declaration, summary.import_id, today=today, now=utcnow()
+        )
         import_repo.finish(conn, summary.import_id, "completed", utcnow())
     return summary
 

@@ -11,6 +11,7 @@ from sqlalchemy import Connection
 
 from xinyong.api.deps import (
     CatalogueDep,
+    DeclarationDep,
     EngineDep,
     ProviderCaller,
     Reading,
@@ -20,18 +21,28 @@ from xinyong.api.deps import (
 )
 from xinyong.auth.keys import Principal, Role
 from xinyong.catalogue.model import Catalogue
+from xinyong.changes import records_changed
 from xinyong.db.types import utcnow
 from xinyong.errors import Forbidden, NotFound, ValidationFailed
 from xinyong.ingest import repository as import_repo
 from xinyong.ingest.importer import import_bytes, today_in
 from xinyong.ingest.problems import RowError, error_report_csv
 from xinyong.ingest.readers import ROW, table_from_records
-from xinyong.ingest.schemas import BatchIn, BatchItem, BatchOut, RecordIn, RecordOut, RowProblem
+from xinyong.ingest.schemas import (
+    BatchIn,
+    BatchItem,
+    BatchOut,
+    EndIn,
+    RecordEnded,
+    RecordIn,
+    RecordOut,
+    RowProblem,
+)
 from xinyong.ingest.validate import validate_table
+from xinyong.lists.model import Declaration
 from xinyong.rating.model import Scheme
-from xinyong.rating.service import rate_subjects
 from xinyong.settings import Settings
-from xinyong.store.service import Written, write_rows
+from xinyong.store.service import EndReason, Written, end_record, write_rows
 
 router = APIRouter(tags=["records"])
 
@@ -46,6 +57,7 @@ def _submit(
     catalogue: Catalogue,
     settings: Settings,
     schemes: dict[str, Scheme],
+    declaration: Declaration,
 ) -> tuple[Written, list[RowError]]:
     provider = caller.provider_code or ""
     table, errors = table_from_records(list(enumerate(objects)), catalogue, file="request")
@@ -61,15 +73,17 @@ def _submit(
     rows = checked.rows.filter(~out_of_scope)
     now = utcnow()
     written = write_rows(conn, rows, provider_code=provider, catalogue=catalogue, now=now)
-    if written.changed_entities:  # read-your-writes: grades are current when we answer
-        rate_subjects(
-            conn,
-            catalogue,
-            schemes.values(),
-            written.changed_entities,
-            today=today_in(settings),
-            now=now,
-        )
+    # Read-your-writes: grades, list entries and check decisions are current when we answer.
+    records_changed(
+        conn,
+        catalogue,
+        schemes,
+        declaration,
+        written.changed_entities,
+        today=today_in(settings),
+        now=now,
+        reason=f"records from {provider}",
+    )
     return written, errors
 
 
@@ -86,10 +100,17 @@ def submit_record(
     catalogue: CatalogueDep,
     settings: SettingsDep,
     schemes: SchemesDep,
+    declaration: DeclarationDep,
 ) -> Any:
     """Submit one record. ``created`` answers 201; ``unchanged`` and ``corrected`` 200."""
     written, errors = _submit(
-        conn, [record.model_dump(exclude_unset=True)], caller, catalogue, settings, schemes
+        conn,
+        [record.model_dump(exclude_unset=True)],
+        caller,
+        catalogue,
+        settings,
+        schemes,
+        declaration,
     )
     if errors:
         first = errors[0]
@@ -110,6 +131,7 @@ def submit_batch(
     catalogue: CatalogueDep,
     settings: SettingsDep,
     schemes: SchemesDep,
+    declaration: DeclarationDep,
 ) -> BatchOut:
     """Submit up to ``max_batch_records`` records. Valid ones are stored, invalid ones
     are answered with their errors; the result lists every record by its index."""
@@ -119,7 +141,9 @@ def submit_batch(
             f"this one {len(batch.records)}",
             code="batch_too_large",
         )
-    written, errors = _submit(conn, batch.records, caller, catalogue, settings, schemes)
+    written, errors = _submit(
+        conn, batch.records, caller, catalogue, settings, schemes, declaration
+    )
     items = {
         row: BatchItem(index=row, id=rid, version=version, status=status)
         for row, rid, version, status in written.outcomes
@@ -136,12 +160,62 @@ def submit_batch(
     )
 
 
+@router.post(
+    "/records/{record_id}/end",
+    response_model=RecordEnded,
+    responses={404: {"description": "unknown_record"}, 409: {"description": "already_ended"}},
+)
+def end_a_record(
+    record_id: Annotated[str, Path(max_length=64)],
+    body: EndIn,
+    conn: Writing,
+    caller: ProviderCaller,
+    catalogue: CatalogueDep,
+    settings: SettingsDep,
+    schemes: SchemesDep,
+    declaration: DeclarationDep,
+) -> RecordEnded:
+    """End a record of this provider: the obligation was fulfilled, the decision revoked, or
+    it was submitted in error (``withdrawn``). From ``effective_on`` (default today) it is
+    no longer in effect: grades, lists and check decisions change before this returns."""
+    today = today_in(settings)
+    now = utcnow()
+    ended = end_record(
+        conn,
+        catalogue,
+        record_id,
+        provider_code=caller.provider_code,
+        effective_on=body.effective_on or today,
+        reason=EndReason(body.reason),
+        today=today,
+        now=now,
+    )
+    refreshed = records_changed(
+        conn,
+        catalogue,
+        schemes,
+        declaration,
+        [ended.entity_id],
+        today=today,
+        now=now,
+        reason=f"record {record_id} ended",
+    )
+    return RecordEnded(
+        id=ended.record_id,
+        version=ended.version,
+        in_effect_until=ended.last_day,
+        reason=body.reason,
+        data_version=refreshed.revision,
+    )
+
+
 @router.post("/imports", status_code=201)
 async def upload_import(
     engine: EngineDep,
     caller: ProviderCaller,
     catalogue: CatalogueDep,
     settings: SettingsDep,
+    declaration: DeclarationDep,
     file: UploadFile = File(description="A .csv, .xlsx or .jsonl file in the import format"),
 ) -> dict[str, Any]:
     """Import a file. Valid rows are committed, invalid ones reported by row and field."""
@@ -154,6 +228,7 @@ async def upload_import(
         data=data,
         name=name,
         provider_code=caller.provider_code or "",
+        declaration=declaration,
     )
     return {
         "id": summary.import_id,

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -64,3 +65,34 @@ class BatchOut(BaseModel):
     corrected: int
     rejected: int
     results: list[BatchItem]
+
+
+ProviderEndReason = Literal[
+    "obligation_fulfilled",
+    "settlement_performed",
+    "enforcement_ended",
+    "decision_revoked",
+    "withdrawn",
+]
+
+
+class EndIn(BaseModel):
+    """Ending a record. ``restoration_approved`` is not here: restoration has its own
+    workflow."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: ProviderEndReason
+    effective_on: dt.date | None = Field(
+        default=None, description="The first day it is no longer in effect (default today)."
+    )
+
+
+class RecordEnded(BaseModel):
+    id: str
+    version: int
+    in_effect_until: dt.date = Field(description="The last day the record was in effect.")
+    reason: str
+    data_version: int | None = Field(
+        description="The list revision this caused (null: no list changed)."
+    )

@@ -14,7 +14,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from xinyong.catalogue.loader import default_catalogue, read_declaration, validation_problems
-from xinyong.catalogue.model import Catalogue, FieldType, RecordType
+from xinyong.catalogue.model import Catalogue, FieldType, RecordType, SubjectKind
 from xinyong.errors import CatalogueError
 from xinyong.rating.model import Condition, Matcher, Scheme
 
@@ -67,23 +67,7 @@ def check_against_catalogue(scheme: Scheme, catalogue: Catalogue) -> list[dict[s
         if m is not None:
             matchers.append((f"overrides.{o.code}", m))
     for where, m in matchers:
-        rt = catalogue.record_type(m.record_type)
-        if rt is None:
-            bad(where, f"record type {m.record_type!r} is not in the catalogue")
-            continue
-        if not set(rt.subject_kinds) & set(scheme.subject_kinds):
-            bad(where, f"record type {rt.code!r} concerns none of the scheme's subject kinds")
-        extra = sorted(set(m.severities) - set(rt.severities))
-        if extra:
-            bad(where, f"record type {rt.code!r} has no severities {extra}")
-        for code in m.providers:
-            p = catalogue.provider(code)
-            if p is None or rt.code not in p.record_types:
-                bad(where, f"provider {code!r} does not submit {rt.code!r} records")
-        for i, cond in enumerate(m.when):
-            msg = _condition_problem(rt, cond)
-            if msg:
-                bad(f"{where}.when.{i}", msg)
+        problems.extend(matcher_problems(where, m, catalogue, scheme.subject_kinds))
     for r in scheme.rules:
         rt = catalogue.record_type(r.record_type)
         if rt is not None and r.field is not None:
@@ -96,6 +80,39 @@ def check_against_catalogue(scheme: Scheme, catalogue: Catalogue) -> list[dict[s
                     f"bands need a number field; {r.field!r} is {spec.type}",
                 )
     problems.extend(_prohibited(scheme, catalogue))
+    return problems
+
+
+def matcher_problems(
+    where: str, m: Matcher, catalogue: Catalogue, subject_kinds: tuple[SubjectKind, ...]
+) -> list[dict[str, str]]:
+    """How a matcher (record type, severities, providers, field tests) strays outside the
+    catalogue, or concerns none of ``subject_kinds``."""
+    problems: list[dict[str, str]] = []
+
+    def bad(location: str, message: str) -> None:
+        problems.append({"location": location, "message": message})
+
+    rt = catalogue.record_type(m.record_type)
+    if rt is None:
+        bad(where, f"record type {m.record_type!r} is not in the catalogue")
+        return problems
+    if not set(rt.subject_kinds) & set(subject_kinds):
+        bad(
+            where,
+            f"record type {rt.code!r} concerns none of the subject kinds {list(subject_kinds)}",
+        )
+    extra = sorted(set(m.severities) - set(rt.severities))
+    if extra:
+        bad(where, f"record type {rt.code!r} has no severities {extra}")
+    for code in m.providers:
+        p = catalogue.provider(code)
+        if p is None or rt.code not in p.record_types:
+            bad(where, f"provider {code!r} does not submit {rt.code!r} records")
+    for i, cond in enumerate(m.when):
+        msg = _condition_problem(rt, cond)
+        if msg:
+            bad(f"{where}.when.{i}", msg)
     return problems
 
 
@@ -132,6 +149,11 @@ def _prohibited(scheme: Scheme, catalogue: Catalogue) -> list[dict[str, str]]:
             texts += [(where, it.code.replace("_", " ")), (where, it.name.zh), (where, it.name.en)]
             for cond in it.when:
                 texts += [(where, str(v)) for v in cond.in_ or ()]
+    return prohibited_problems(texts, catalogue)
+
+
+def prohibited_problems(texts: list[tuple[str, str]], catalogue: Catalogue) -> list[dict[str, str]]:
+    """Each ``(location, text)`` that names a prohibited class of data, as a problem."""
     problems = []
     for where, text in texts:
         low = text.lower()

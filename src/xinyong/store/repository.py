@@ -13,10 +13,10 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, select, text
+from sqlalchemy import Connection, Date, bindparam, func, select, text
 
 from xinyong.db.bulk import bulk_insert
-from xinyong.db.tables import entity_names
+from xinyong.db.tables import entities, entity_names, record_versions, records
 from xinyong.db.types import UTCDateTime
 
 FAR_FUTURE = dt.date(9999, 12, 31)
@@ -219,10 +219,30 @@ def add_versions(
         INSERT INTO record_versions (record_id, version, entity_id, record_type, subject_name,
             severity, legal_basis, document_number, decided_on, publicity_until, fields,
             content_hash, received_at, import_id)
-        SELECT record_id, COALESCE(head_version, 0) + 1, entity_id, record_type, subject_name,
+        SELECT record_id, 1, entity_id, record_type, subject_name,
             severity, legal_basis, document_number, decided_on, publicity_until, fields,
             content_hash, :stamp, :import_id
-        FROM {CLASSIFIED} WHERE status <> 'unchanged'""",
+        FROM {CLASSIFIED} WHERE status = 'created'""",
+        stamp=stamp,
+        import_id=import_id,
+    )
+    # A correction of a record that has ended stays ended: the end carries over, and its
+    # publicity stops no later than the end.
+    _run(
+        conn,
+        f"""
+        INSERT INTO record_versions (record_id, version, entity_id, record_type, subject_name,
+            severity, legal_basis, document_number, decided_on, publicity_until, ended_on,
+            end_reason, fields, content_hash, received_at, import_id)
+        SELECT c.record_id, c.head_version + 1, c.entity_id, c.record_type, c.subject_name,
+            c.severity, c.legal_basis, c.document_number, c.decided_on,
+            CASE WHEN p.ended_on IS NULL THEN c.publicity_until
+                 WHEN c.publicity_until IS NULL OR c.publicity_until > p.ended_on
+                 THEN p.ended_on ELSE c.publicity_until END,
+            p.ended_on, p.end_reason, c.fields, c.content_hash, :stamp, :import_id
+        FROM {CLASSIFIED} c
+        JOIN record_versions p ON p.record_id = c.record_id AND p.version = c.head_version
+        WHERE c.status = 'corrected'""",
         stamp=stamp,
         import_id=import_id,
     )
@@ -289,3 +309,88 @@ def refresh_public_until(conn: Connection, public_types: Sequence[str]) -> None:
             WHERE subject_kind = 'person' AND status <> 'unchanged')"""
     ).bindparams(bindparam("types", expanding=True))
     conn.execute(stmt, {"far": FAR_FUTURE, "types": list(public_types) or [""]})
+
+
+def current_version(conn: Connection, record_id: str) -> dict[str, Any] | None:
+    """The head and current version of a record."""
+    r, v, e = records, record_versions, entities
+    stmt = (
+        select(
+            r.c.id,
+            r.c.provider_code,
+            r.c.entity_id,
+            r.c.current_version,
+            v.c.decided_on,
+            v.c.publicity_until,
+            v.c.ended_on,
+            v.c.end_reason,
+            e.c.kind,
+        )
+        .join(v, (v.c.record_id == r.c.id) & (v.c.version == r.c.current_version))
+        .join(e, e.c.id == r.c.entity_id)
+        .where(r.c.id == record_id)
+    )
+    row = conn.execute(stmt).mappings().first()
+    return dict(row) if row is not None else None
+
+
+def add_end_version(
+    conn: Connection,
+    record_id: str,
+    version: int,
+    last_day: dt.date,
+    reason: str,
+    stamp: dt.datetime,
+) -> None:
+    """A new version of the record that ends it: in effect until ``last_day`` at most.
+
+    The content hash stays the content's (the head keeps it), so resubmitting the same
+    content later is ``unchanged`` and does not revive the record.
+    """
+    stmt = text(
+        """
+        INSERT INTO record_versions (record_id, version, entity_id, record_type, subject_name,
+            severity, legal_basis, document_number, decided_on, publicity_until, ended_on,
+            end_reason, fields, content_hash, received_at, import_id)
+        SELECT record_id, version + 1, entity_id, record_type, subject_name, severity,
+            legal_basis, document_number, decided_on,
+            CASE WHEN publicity_until IS NULL OR publicity_until > :last_day THEN :last_day
+                 ELSE publicity_until END,
+            :last_day, :reason, fields, content_hash, :stamp, NULL
+        FROM record_versions WHERE record_id = :rid AND version = :version"""
+    ).bindparams(bindparam("last_day", type_=Date()), bindparam("stamp", type_=UTCDateTime()))
+    conn.execute(
+        stmt,
+        {
+            "rid": record_id,
+            "version": version,
+            "last_day": last_day,
+            "reason": reason,
+            "stamp": stamp,
+        },
+    )
+    _run(
+        conn,
+        "UPDATE records SET current_version = :next WHERE id = :rid AND current_version = :v",
+        next=version + 1,
+        rid=record_id,
+        v=version,
+    )
+
+
+def refresh_public_until_of(
+    conn: Connection, entity_ids: Sequence[int], public_types: Sequence[str]
+) -> None:
+    """:func:`refresh_public_until` for some persons, named by id."""
+    stmt = text(
+        """
+        UPDATE entities SET public_until = (
+            SELECT MAX(COALESCE(v.publicity_until, :far))
+            FROM records r JOIN record_versions v
+              ON v.record_id = r.id AND v.version = r.current_version
+            WHERE r.entity_id = entities.id AND r.record_type IN :types)
+        WHERE entities.kind = 'person' AND entities.id IN :ids"""
+    ).bindparams(bindparam("types", expanding=True), bindparam("ids", expanding=True))
+    conn.execute(
+        stmt, {"far": FAR_FUTURE, "types": list(public_types) or [""], "ids": list(entity_ids)}
+    )

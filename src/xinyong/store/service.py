@@ -11,11 +11,13 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 import polars as pl
 from sqlalchemy import Connection
 
 from xinyong.catalogue.model import Catalogue, Disclosure, SubjectKind
+from xinyong.errors import Conflict, NotFound, ValidationFailed
 from xinyong.ingest.readers import ROW
 from xinyong.store import repository as repo
 from xinyong.store.ids import public_id, record_id
@@ -93,3 +95,72 @@ def write_rows(
         written.outcomes = repo.outcomes(conn)
         written.changed_entities = repo.changed_entities(conn)
     return written
+
+
+class EndReason(StrEnum):
+    """Why a record stops being in effect before the end of its publicity."""
+
+    obligation_fulfilled = "obligation_fulfilled"  # paid, performed, report filed
+    settlement_performed = "settlement_performed"
+    enforcement_ended = "enforcement_ended"
+    restoration_approved = "restoration_approved"  # credit restoration (信用修复)
+    decision_revoked = "decision_revoked"  # the underlying decision was revoked
+    withdrawn = "withdrawn"  # submitted in error: never in effect
+
+
+@dataclass(frozen=True)
+class Ended:
+    record_id: str
+    version: int
+    entity_id: int
+    last_day: dt.date
+
+
+def end_record(
+    conn: Connection,
+    catalogue: Catalogue,
+    record_id: str,
+    *,
+    provider_code: str | None,
+    effective_on: dt.date,
+    reason: EndReason,
+    today: dt.date,
+    now: dt.datetime,
+) -> Ended:
+    """End a record: from ``effective_on`` on it is no longer in effect (a withdrawn record
+    never was). Adds a version; the earlier ones stay. ``provider_code``: only the provider
+    that submitted the record may end it (``None``: the platform itself, for restoration).
+    """
+    head = repo.current_version(conn, record_id)
+    if head is None or (provider_code is not None and head["provider_code"] != provider_code):
+        raise NotFound(f"no record {record_id!r} of this provider", code="unknown_record")
+    if effective_on > today:
+        raise ValidationFailed(
+            "a record ends today or on an earlier day, not in the future",
+            code="end_in_future",
+            field="effective_on",
+        )
+    decided: dt.date = head["decided_on"]
+    if reason is EndReason.withdrawn:
+        last_day = decided - dt.timedelta(days=1)
+    else:
+        if effective_on <= decided:
+            raise ValidationFailed(
+                f"the record was decided on {decided}: it can end only after that day "
+                "(a record submitted in error is 'withdrawn')",
+                code="end_before_decision",
+                field="effective_on",
+            )
+        last_day = effective_on - dt.timedelta(days=1)
+    previous: dt.date | None = head["ended_on"]
+    if previous is not None and previous <= last_day:
+        raise Conflict(
+            f"the record already ended on {previous} ({head['end_reason']})",
+            code="already_ended",
+        )
+    version = int(head["current_version"])
+    repo.add_end_version(conn, record_id, version, last_day, reason.value, now)
+    entity_id = int(head["entity_id"])
+    if head["kind"] == SubjectKind.person.value:
+        repo.refresh_public_until_of(conn, [entity_id], public_types_for_persons(catalogue))
+    return Ended(record_id, version + 1, entity_id, last_day)

@@ -1,0 +1,62 @@
+"""What follows a change of records: ratings, list entries and watchers, in one transaction.
+
+Every way records change (a record or batch through the API, an end of a record, an import,
+an approved restoration) calls :func:`records_changed` before its transaction commits, so
+that grades, list memberships and check decisions are current when the call returns.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+
+from sqlalchemy import Connection
+
+from xinyong.catalogue.model import Catalogue
+from xinyong.lists import repository as lists_repo
+from xinyong.lists.model import Declaration
+from xinyong.lists.service import Refreshed, record_types, refresh
+from xinyong.rating.model import Scheme
+from xinyong.rating.service import rate_subjects
+from xinyong.watch.service import notify
+
+
+def records_changed(
+    conn: Connection,
+    catalogue: Catalogue,
+    schemes: Mapping[str, Scheme],
+    decl: Declaration,
+    entity_ids: Sequence[int],
+    *,
+    today: dt.date,
+    now: dt.datetime,
+    reason: str,
+) -> Refreshed:
+    """Re-rate these subjects, refresh their list entries and tell their watchers."""
+    if not entity_ids:
+        return Refreshed(None, [])
+    rate_subjects(conn, catalogue, schemes.values(), entity_ids, today=today, now=now)
+    refreshed = refresh(conn, decl, catalogue, entity_ids, now=now, reason=reason)
+    notify(conn, decl, schemes, entity_ids, day=today, now=now)
+    return refreshed
+
+
+def import_changed(
+    conn: Connection,
+    catalogue: Catalogue,
+    schemes: Mapping[str, Scheme],
+    decl: Declaration,
+    import_id: int,
+    *,
+    today: dt.date,
+    now: dt.datetime,
+) -> Refreshed:
+    """After an import: refresh the list entries of the subjects whose list-relevant records
+    it brought, and tell their watchers. (Ratings were marked stale as the chunks were
+    written; ``xinyong rate --due`` or the next read recomputes them.)"""
+    ids = lists_repo.entities_of_import(conn, import_id, record_types(decl))
+    if not ids:
+        return Refreshed(None, [])
+    refreshed = refresh(conn, decl, catalogue, ids, now=now, reason=f"import {import_id}")
+    notify(conn, decl, schemes, ids, day=today, now=now)
+    return refreshed

@@ -1,0 +1,157 @@
+"""Deciding whether a measure applies to subjects on a day, and why.
+
+A measure applies to a subject when the subject's kind is one the measure covers and one of
+its published triggers holds: an entry on a list that a memorandum binds to the measure, or
+a grade in a scheme that a memorandum names. Nothing else counts: not the subject's legal
+representative, relatives, associates or employees. A sanction on a natural person follows
+only a list founded on a legally binding decision.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import Connection
+
+from xinyong.catalogue.model import SubjectKind
+from xinyong.errors import Conflict
+from xinyong.lists import repository as lists_repo
+from xinyong.lists.entries import Grade
+from xinyong.lists.model import Declaration, Measure, MeasureKind
+from xinyong.rating.model import Scheme
+
+APPLIES, DOES_NOT_APPLY = "applies", "does_not_apply"
+
+
+@dataclass(frozen=True, slots=True)
+class Basis:
+    """One reason a measure applies: a list entry (with its record) or a grade."""
+
+    list: str | None
+    record_id: str | None
+    legal_basis: str
+    since: dt.date
+    until: dt.date | None
+    document_number: str | None = None
+    scheme: str | None = None
+    grade: str | None = None
+
+    def short(self) -> str:
+        if self.list is not None:
+            return f"{self.list}:{self.record_id or ''}"
+        return f"{self.scheme}:{self.grade}"
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    subject: str
+    entity_id: int | None
+    decision: str
+    basis: list[Basis] = field(default_factory=list)
+    problem: str | None = None
+
+    @property
+    def applies(self) -> bool:
+        return self.decision == APPLIES
+
+
+@dataclass(frozen=True)
+class Triggers:
+    """What a measure listens to, as published by the memoranda."""
+
+    lists: tuple[str, ...]
+    grades: tuple[tuple[str, str], ...]
+
+
+def triggers_of(decl: Declaration, measure: Measure) -> Triggers:
+    """The measure's published triggers. Raises ``measure_not_published`` if no memorandum
+    publishes the measure: then it cannot be applied at all."""
+    if not decl.memoranda_of(measure.code):
+        raise Conflict(
+            f"no memorandum publishes the measure {measure.code!r}: it cannot be applied",
+            code="measure_not_published",
+        )
+    published = decl.published_triggers(measure)
+    lists = tuple(t.list for t in published if t.list is not None)
+    grades = tuple(
+        (t.grade.scheme, g) for t in published if t.grade is not None for g in t.grade.in_
+    )
+    return Triggers(lists, grades)
+
+
+def decide(
+    conn: Connection,
+    decl: Declaration,
+    schemes: Mapping[str, Scheme],
+    measure: Measure,
+    subjects: Sequence[tuple[str, tuple[int, str] | None]],
+    *,
+    day: dt.date,
+    version: int,
+) -> list[Decision]:
+    """The decision for each ``(code as asked, (entity id, kind) or None)``, in order."""
+    triggers = triggers_of(decl, measure)
+    kinds = set(measure.subject_kinds)
+    binding = {lst.code for lst in decl.lists if lst.binding_decision}
+    sanction = measure.kind is MeasureKind.sanction
+    covered = sorted({found[0] for _, found in subjects if found and found[1] in kinds})
+    entries = lists_repo.entries_on(conn, covered, triggers.lists, day, version)
+    grades: dict[int, list[Grade]] = {}
+    for g in lists_repo.grades(conn, triggers.grades, covered if triggers.grades else []):
+        grades.setdefault(g.entity_id, []).append(g)
+    out: list[Decision] = []
+    for code, found in subjects:
+        if found is None:
+            out.append(Decision(code, None, DOES_NOT_APPLY, problem="unknown_subject"))
+            continue
+        eid, kind = found
+        if kind not in kinds:
+            out.append(Decision(code, eid, DOES_NOT_APPLY, problem="kind_not_covered"))
+            continue
+        person = kind == SubjectKind.person.value
+        basis = [
+            Basis(e.list_code, e.record_id, e.legal_basis, e.since, e.until, e.document_number)
+            for e in entries.get(eid, [])
+            if not (sanction and person and e.list_code not in binding)
+        ]
+        if not (sanction and person):  # a person's grade never sanctions
+            for g in grades.get(eid, []):
+                scheme = schemes.get(g.scheme)
+                basis.append(
+                    Basis(
+                        None,
+                        None,
+                        scheme.legal_basis if scheme else g.scheme,
+                        g.as_of,
+                        None,
+                        scheme=g.scheme,
+                        grade=g.grade,
+                    )
+                )
+        out.append(Decision(code, eid, APPLIES if basis else DOES_NOT_APPLY, basis))
+    return out
+
+
+def decide_for_entities(
+    conn: Connection,
+    decl: Declaration,
+    schemes: Mapping[str, Scheme],
+    measure: Measure,
+    entity_ids: Sequence[int],
+    *,
+    day: dt.date,
+    version: int | None = None,
+) -> dict[int, Decision]:
+    """The current decision for each of these subjects (by entity id): what watch lists
+    compare with what they last told a consumer."""
+    found: list[tuple[str, tuple[int, str] | None]] = [
+        (code, (eid, kind)) for eid, (code, kind) in lists_repo.subjects_by_id(conn, entity_ids)
+    ]
+    v = lists_repo.data_version(conn) if version is None else version
+    return {
+        d.entity_id: d
+        for d in decide(conn, decl, schemes, measure, found, day=day, version=v)
+        if d.entity_id is not None
+    }

@@ -1,0 +1,153 @@
+"""SQL of the check log: checks, their per-subject results, and consumers' feedback."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, and_, func, insert, select
+
+from xinyong.db.bulk import bulk_insert
+from xinyong.db.tables import check_feedback, check_results, checks
+
+RESULT_COLUMNS = ("check_id", "position", "subject_code", "entity_id", "decision", "basis")
+FEEDBACK_COLUMNS = (
+    "check_id",
+    "consumer_code",
+    "measure",
+    "subject_code",
+    "action",
+    "acted_on",
+    "note",
+    "created_at",
+)
+
+
+def log_check(
+    conn: Connection,
+    head: dict[str, Any],
+    results: Sequence[tuple[str, int, str, int | None, str, str | None]],
+) -> None:
+    """Store one check and the decision for each of its subjects."""
+    conn.execute(insert(checks).values(**head))
+    if len(results) == 1:
+        conn.execute(
+            insert(check_results).values(dict(zip(RESULT_COLUMNS, results[0], strict=True)))
+        )
+    else:
+        bulk_insert(conn, check_results.name, RESULT_COLUMNS, results)
+
+
+def get_check(conn: Connection, check_id: str) -> dict[str, Any] | None:
+    row = conn.execute(select(checks).where(checks.c.id == check_id)).mappings().first()
+    return dict(row) if row is not None else None
+
+
+def results_of(conn: Connection, check_id: str) -> list[dict[str, Any]]:
+    stmt = (
+        select(check_results)
+        .where(check_results.c.check_id == check_id)
+        .order_by(check_results.c.position)
+    )
+    return [dict(r) for r in conn.execute(stmt).mappings()]
+
+
+def subjects_in_check(conn: Connection, check_id: str, codes: Sequence[str]) -> set[str]:
+    stmt = select(check_results.c.subject_code).where(
+        check_results.c.check_id == check_id, check_results.c.subject_code.in_(list(codes))
+    )
+    return {str(c) for c in conn.execute(stmt).scalars()}
+
+
+def add_feedback(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> None:
+    bulk_insert(conn, check_feedback.name, FEEDBACK_COLUMNS, rows)
+
+
+def _window(
+    column: Any, consumer: str | None, start: dt.datetime | None, end: dt.datetime | None
+) -> list[Any]:
+    where: list[Any] = []
+    if consumer is not None:
+        where.append(checks.c.consumer_code == consumer)
+    if start is not None:
+        where.append(column >= start)
+    if end is not None:
+        where.append(column < end)
+    return where
+
+
+def log_rows(
+    conn: Connection,
+    *,
+    consumer: str | None,
+    measure: str | None,
+    start: dt.datetime | None,
+    end: dt.datetime | None,
+) -> Iterator[dict[str, Any]]:
+    """Every logged decision in the window, oldest first."""
+    c, r = checks, check_results
+    stmt = (
+        select(
+            c.c.id.label("check_id"),
+            c.c.at,
+            c.c.consumer_code,
+            c.c.key_id,
+            c.c.measure,
+            c.c.purpose,
+            c.c.reference,
+            c.c.on_date,
+            c.c.data_version,
+            r.c.position,
+            r.c.subject_code,
+            r.c.decision,
+            r.c.basis,
+        )
+        .join(r, r.c.check_id == c.c.id)
+        .where(*_window(c.c.at, consumer, start, end))
+        .order_by(c.c.at, c.c.id, r.c.position)
+    )
+    if measure is not None:
+        stmt = stmt.where(c.c.measure == measure)
+    for row in conn.execute(stmt.execution_options(yield_per=10_000)).mappings():
+        yield {str(k): v for k, v in row.items()}
+
+
+def check_counts(
+    conn: Connection, *, consumer: str | None, start: dt.datetime | None, end: dt.datetime | None
+) -> list[dict[str, Any]]:
+    """Checks, subjects checked and decisions that applied, per consumer, measure and day."""
+    c = checks
+    stmt = (
+        select(
+            c.c.consumer_code,
+            c.c.measure,
+            c.c.on_date,
+            func.count().label("checks"),
+            func.sum(c.c.subjects).label("subjects"),
+            func.sum(c.c.applies).label("applies"),
+        )
+        .where(*_window(c.c.at, consumer, start, end))
+        .group_by(c.c.consumer_code, c.c.measure, c.c.on_date)
+    )
+    return [dict(r) for r in conn.execute(stmt).mappings()]
+
+
+def feedback_counts(
+    conn: Connection, *, consumer: str | None, start: dt.date | None, end: dt.date | None
+) -> list[dict[str, Any]]:
+    """Feedback per consumer, measure, day acted and action."""
+    f = check_feedback
+    where: list[Any] = []
+    if consumer is not None:
+        where.append(f.c.consumer_code == consumer)
+    if start is not None:
+        where.append(f.c.acted_on >= start)
+    if end is not None:
+        where.append(f.c.acted_on < end)
+    stmt = (
+        select(f.c.consumer_code, f.c.measure, f.c.acted_on, f.c.action, func.count().label("n"))
+        .where(and_(True, *where))
+        .group_by(f.c.consumer_code, f.c.measure, f.c.acted_on, f.c.action)
+    )
+    return [dict(r) for r in conn.execute(stmt).mappings()]

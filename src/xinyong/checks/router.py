@@ -1,0 +1,229 @@
+"""The check API: other authorities ask whether a measure applies, at the point of service.
+
+``POST /checks`` needs a consuming authority's key scoped to the measure. Every call is
+logged (who, purpose, reference, data version, each decision); consumers export their log
+and report back what they did; statistics count both.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterator
+from typing import Annotated, Any
+
+import orjson
+from fastapi import APIRouter, Path, Query
+from fastapi.responses import Response, StreamingResponse
+
+from xinyong.api.deps import (
+    Caller,
+    ConsumerCaller,
+    DeclarationDep,
+    EngineDep,
+    Reading,
+    SchemesDep,
+    SettingsDep,
+    Writing,
+)
+from xinyong.auth.keys import Principal, Role
+from xinyong.checks import service
+from xinyong.checks.decide import Decision
+from xinyong.checks.schemas import CheckIn, CheckOut, FeedbackIn, FeedbackOut
+from xinyong.db.types import utcnow
+from xinyong.errors import BadRequest, Forbidden, ValidationFailed
+from xinyong.ingest.importer import today_in
+
+router = APIRouter(tags=["checks"])
+
+CheckId = Annotated[str, Path(max_length=24, description="the check's id")]
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    403: {"description": "not_a_consumer, measure_not_in_scope"},
+    404: {"description": "unknown_measure"},
+    409: {"description": "measure_not_published"},
+}
+
+
+def asker_of(caller: Principal) -> service.Asker:
+    return service.Asker(caller.consumer_code or "", caller.key_id, caller.scopes)
+
+
+def _viewer(caller: Principal) -> service.Asker | None:
+    """A consumer sees its own checks; an administrator or auditor every consumer's."""
+    if caller.role is Role.admin:
+        return None
+    if caller.role is Role.consumer:
+        return asker_of(caller)
+    raise Forbidden("check logs are for consumers and administrators", code="not_a_consumer")
+
+
+def decision_json(d: Decision, measure: str) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "subject": d.subject,
+        "decision": d.decision,
+        "measure": measure,
+        "basis": [
+            {
+                "list": b.list,
+                "record_id": b.record_id,
+                "legal_basis": b.legal_basis,
+                "since": b.since,
+                "until": b.until,
+                "document_number": b.document_number,
+                "scheme": b.scheme,
+                "grade": b.grade,
+            }
+            for b in d.basis
+        ],
+    }
+    if d.problem is not None:
+        out["problem"] = d.problem
+    return out
+
+
+@router.post("/checks", response_model=CheckOut, responses=_ERRORS)
+def post_check(
+    body: CheckIn,
+    conn: Writing,
+    caller: ConsumerCaller,
+    decl: DeclarationDep,
+    schemes: SchemesDep,
+    settings: SettingsDep,
+) -> Response:
+    """Does ``measure`` apply to each subject today? Each answer cites the list entries
+    (record, legal basis, since, until) or grades behind it. Logged before it returns."""
+    if len(body.subjects) > settings.max_check_subjects:
+        raise ValidationFailed(
+            f"a check takes at most {settings.max_check_subjects:,} subjects, "
+            f"this one {len(body.subjects):,}",
+            code="too_many_subjects",
+        )
+    long = next((i for i, s in enumerate(body.subjects) if not 0 < len(s.strip()) <= 32), None)
+    if long is not None:
+        raise ValidationFailed(
+            f"subjects.{long}: a code has 1 to 32 characters", code="invalid_subject_code"
+        )
+    result = service.run_check(
+        conn,
+        decl,
+        schemes,
+        asker_of(caller),
+        measure_code=body.measure,
+        codes=body.subjects,
+        purpose=body.purpose,
+        reference=body.reference,
+        day=today_in(settings),
+        now=utcnow(),
+    )
+    m = result.measure
+    payload = {
+        "check_id": result.check_id,
+        "measure": m.code,
+        "kind": m.kind.value,
+        "legal_basis": m.legal_basis,
+        "on": result.day,
+        "data_version": result.data_version,
+        "results": [decision_json(d, m.code) for d in result.decisions],
+    }
+    return Response(orjson.dumps(payload), media_type="application/json")
+
+
+@router.get("/checks/log", responses={403: {"description": "not_a_consumer"}})
+def check_log(
+    engine: EngineDep,
+    caller: Caller,
+    consumer: str | None = Query(default=None, max_length=64, description="admin: one consumer"),
+    measure: str | None = Query(default=None, max_length=64),
+    start: dt.date | None = Query(default=None, alias="from", description="from this day"),
+    end: dt.date | None = Query(default=None, alias="to", description="before this day"),
+    format: str = Query(default="json", pattern="^(json|csv)$"),
+) -> StreamingResponse:
+    """The log of checks, one line per subject decided: the caller's own, or (admin) any
+    consumer's. JSON lines or CSV."""
+    viewer = _viewer(caller)
+    if viewer is not None:
+        if consumer is not None and consumer != viewer.consumer_code:
+            raise Forbidden("a consumer exports only its own log", code="not_your_log")
+        consumer = viewer.consumer_code
+    if start and end and end <= start:
+        raise BadRequest("'to' must be after 'from'", code="invalid_window")
+
+    def rows() -> Iterator[dict[str, Any]]:
+        with engine.connect() as conn, conn.begin():
+            yield from service.log_of(
+                conn, consumer=consumer, measure=measure, start=start, end=end
+            )
+
+    name = f"checks-{consumer or 'all'}"
+    if format == "csv":
+        return StreamingResponse(
+            _csv(rows()),
+            media_type="text/csv; charset=utf-8",
+            headers={"content-disposition": f'attachment; filename="{name}.csv"'},
+        )
+    return StreamingResponse(
+        (orjson.dumps(r, option=orjson.OPT_APPEND_NEWLINE) for r in rows()),
+        media_type="application/x-ndjson",
+        headers={"content-disposition": f'attachment; filename="{name}.jsonl"'},
+    )
+
+
+def _csv(rows: Iterator[dict[str, Any]]) -> Iterator[str]:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=service.LOG_FIELDS)
+    writer.writeheader()
+    for n, row in enumerate(rows, 1):
+        writer.writerow(row)
+        if n % 1000 == 0:
+            yield buf.getvalue()
+            buf.seek(0)
+            buf.truncate()
+    yield buf.getvalue()
+
+
+@router.get("/checks/statistics")
+def check_statistics(
+    conn: Reading,
+    caller: Caller,
+    decl: DeclarationDep,
+    consumer: str | None = Query(default=None, max_length=64),
+    start: dt.date | None = Query(default=None, alias="from"),
+    end: dt.date | None = Query(default=None, alias="to"),
+) -> dict[str, Any]:
+    """Checks per measure and month, and the feedback: sanctions and incentives applied."""
+    viewer = _viewer(caller)
+    if viewer is not None:
+        consumer = viewer.consumer_code
+    return service.statistics(conn, decl, consumer=consumer, start=start, end=end)
+
+
+@router.get("/checks/{check_id}", responses={404: {"description": "unknown_check"}})
+def get_check(check_id: CheckId, conn: Reading, caller: Caller) -> dict[str, Any]:
+    """A logged check and its decisions."""
+    return service.check_with_results(conn, check_id, _viewer(caller))
+
+
+@router.post(
+    "/checks/{check_id}/feedback",
+    response_model=FeedbackOut,
+    status_code=201,
+    responses={404: {"description": "unknown_check"}, 422: {"description": "subject_not_in_check"}},
+)
+def post_feedback(
+    check_id: CheckId,
+    body: FeedbackIn,
+    conn: Writing,
+    caller: ConsumerCaller,
+    settings: SettingsDep,
+) -> FeedbackOut:
+    """Report what you did about the subjects of one of your checks."""
+    stored = service.add_feedback(
+        conn,
+        check_id,
+        asker_of(caller),
+        [i.model_dump() for i in body.items],
+        today=today_in(settings),
+        now=utcnow(),
+    )
+    return FeedbackOut(check_id=check_id, stored=stored)

@@ -1,0 +1,270 @@
+"""Checks at the point of service: decide, log, take feedback, count.
+
+Every check is logged in the caller's transaction with who asked (consumer and key),
+why (purpose and reference), the day and the data version it was decided on, and the
+decision for each subject with its basis; the log is what subjects and auditors read later.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection
+
+from xinyong.checks import repository as repo
+from xinyong.checks.decide import Decision, decide
+from xinyong.errors import Forbidden, NotFound, ValidationFailed
+from xinyong.identifiers import IdentifierError, validate_ric, validate_uscc
+from xinyong.lists import repository as lists_repo
+from xinyong.lists.model import Declaration, Measure
+from xinyong.rating.model import Scheme
+
+#: Who runs a check: a consuming authority through its key, or the platform's CLI.
+PLATFORM = "platform"
+
+
+@dataclass(frozen=True)
+class Asker:
+    consumer_code: str
+    key_id: int | None
+    scopes: tuple[str, ...] | None  # None: any measure (the platform itself)
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    check_id: str
+    measure: Measure
+    day: dt.date
+    data_version: int
+    decisions: list[Decision]
+
+
+def measure_for(decl: Declaration, code: str, asker: Asker) -> Measure:
+    measure = decl.measure(code)
+    if measure is None:
+        raise NotFound(f"no measure {code[:64]!r}", code="unknown_measure")
+    if asker.scopes is not None and code not in asker.scopes:
+        raise Forbidden(
+            f"this key may check only {', '.join(asker.scopes) or 'no measures'}",
+            code="measure_not_in_scope",
+        )
+    return measure
+
+
+def normalise_code(code: str) -> str:
+    return code.strip().upper()
+
+
+def _problem(code: str) -> str:
+    """Why a code names no subject: it is not a valid identifier, or nobody has it."""
+    for check in (validate_uscc, validate_ric):
+        try:
+            check(code)
+            return "unknown_subject"
+        except IdentifierError:
+            continue
+    return "invalid_identifier"
+
+
+def new_check_id() -> str:
+    return "chk_" + secrets.token_hex(8)
+
+
+def run_check(
+    conn: Connection,
+    decl: Declaration,
+    schemes: Mapping[str, Scheme],
+    asker: Asker,
+    *,
+    measure_code: str,
+    codes: Sequence[str],
+    purpose: str,
+    reference: str | None,
+    day: dt.date,
+    now: dt.datetime,
+) -> CheckResult:
+    """Decide ``measure_code`` for each subject, log it all, and return the decisions."""
+    measure = measure_for(decl, measure_code, asker)
+    if not purpose.strip():
+        raise ValidationFailed("say why you check (purpose)", code="purpose_required")
+    asked = [normalise_code(c) for c in codes]
+    found = lists_repo.entity_ids_by_code(conn, sorted(set(asked)))
+    version = lists_repo.data_version(conn)
+    decisions = decide(
+        conn,
+        decl,
+        schemes,
+        measure,
+        [(c, found.get(c)) for c in asked],
+        day=day,
+        version=version,
+    )
+    decisions = [
+        Decision(d.subject, d.entity_id, d.decision, d.basis, _problem(d.subject))
+        if d.problem == "unknown_subject"
+        else d
+        for d in decisions
+    ]
+    check_id = new_check_id()
+    head = {
+        "id": check_id,
+        "at": now,
+        "key_id": asker.key_id,
+        "consumer_code": asker.consumer_code,
+        "measure": measure.code,
+        "purpose": purpose.strip(),
+        "reference": reference,
+        "on_date": day,
+        "data_version": version,
+        "subjects": len(decisions),
+        "applies": sum(1 for d in decisions if d.applies),
+    }
+    results = [
+        (
+            check_id,
+            i,
+            d.subject[:32],
+            d.entity_id,
+            d.decision,
+            ",".join(b.short() for b in d.basis) or None,
+        )
+        for i, d in enumerate(decisions)
+    ]
+    repo.log_check(conn, head, results)
+    return CheckResult(check_id, measure, day, version, decisions)
+
+
+def check_of(conn: Connection, check_id: str, asker: Asker | None) -> dict[str, Any]:
+    """A logged check; a consumer sees only its own (``None``: an administrator)."""
+    found = repo.get_check(conn, check_id[:24])
+    if found is None or (asker is not None and found["consumer_code"] != asker.consumer_code):
+        raise NotFound(f"no check {check_id[:24]!r} of yours", code="unknown_check")
+    return found
+
+
+def check_with_results(conn: Connection, check_id: str, asker: Asker | None) -> dict[str, Any]:
+    found = check_of(conn, check_id, asker)
+    return {**found, "results": repo.results_of(conn, found["id"])}
+
+
+ACTIONS = ("applied", "not_applied", "exception_applied")
+
+
+def add_feedback(
+    conn: Connection,
+    check_id: str,
+    asker: Asker,
+    items: Sequence[Mapping[str, Any]],
+    *,
+    today: dt.date,
+    now: dt.datetime,
+) -> int:
+    """Store what the consumer did about the subjects of one of its checks."""
+    found = check_of(conn, check_id, asker)
+    codes = [normalise_code(str(i["subject"])) for i in items]
+    known = repo.subjects_in_check(conn, found["id"], sorted(set(codes)))
+    missing = [(n, c) for n, c in enumerate(codes) if c not in known]
+    if missing:
+        n, code = missing[0]
+        raise ValidationFailed(
+            f"items.{n}.subject: {code!r} was not in check {found['id']}",
+            code="subject_not_in_check",
+            errors=[
+                {"field": f"items.{n}.subject", "code": "subject_not_in_check", "message": c}
+                for n, c in missing[:100]
+            ],
+        )
+    for n, item in enumerate(items):
+        acted = item.get("acted_on") or today
+        if acted > today or acted < found["on_date"]:
+            raise ValidationFailed(
+                f"items.{n}.acted_on: between the check's day ({found['on_date']}) and today",
+                code="invalid_acted_on",
+            )
+    rows = [
+        (
+            found["id"],
+            asker.consumer_code,
+            found["measure"],
+            code,
+            str(item["action"]),
+            (item.get("acted_on") or today).isoformat(),
+            item.get("note"),
+            now.astimezone(dt.UTC).replace(tzinfo=None).isoformat(sep=" "),
+        )
+        for code, item in zip(codes, items, strict=True)
+    ]
+    repo.add_feedback(conn, rows)
+    return len(rows)
+
+
+def statistics(
+    conn: Connection,
+    decl: Declaration,
+    *,
+    consumer: str | None,
+    start: dt.date | None,
+    end: dt.date | None,
+) -> dict[str, list[dict[str, Any]]]:
+    """Checks and feedback per measure and month: incentives and sanctions applied."""
+    kinds = {m.code: m.kind.value for m in decl.measures}
+    start_at = dt.datetime.combine(start, dt.time(), dt.UTC) if start else None
+    end_at = dt.datetime.combine(end, dt.time(), dt.UTC) if end else None
+    checks_by: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+    for row in repo.check_counts(conn, consumer=consumer, start=start_at, end=end_at):
+        key = (row["measure"], row["on_date"].strftime("%Y-%m"))
+        checks_by[key].update(
+            checks=int(row["checks"]),
+            subjects=int(row["subjects"] or 0),
+            applies=int(row["applies"] or 0),
+        )
+    feedback_by: dict[tuple[str, str, str], int] = defaultdict(int)
+    for row in repo.feedback_counts(conn, consumer=consumer, start=start, end=end):
+        feedback_by[(row["measure"], row["acted_on"].strftime("%Y-%m"), row["action"])] += int(
+            row["n"]
+        )
+    return {
+        "checks": [
+            {"measure": m, "kind": kinds.get(m), "month": month, **counts}
+            for (m, month), counts in sorted(checks_by.items())
+        ],
+        "feedback": [
+            {"measure": m, "kind": kinds.get(m), "month": month, "action": action, "count": n}
+            for (m, month, action), n in sorted(feedback_by.items())
+        ],
+    }
+
+
+LOG_FIELDS = (
+    "check_id",
+    "at",
+    "consumer_code",
+    "key_id",
+    "measure",
+    "purpose",
+    "reference",
+    "on_date",
+    "data_version",
+    "position",
+    "subject_code",
+    "decision",
+    "basis",
+)
+
+
+def log_of(
+    conn: Connection,
+    *,
+    consumer: str | None,
+    measure: str | None,
+    start: dt.date | None,
+    end: dt.date | None,
+) -> Iterable[dict[str, Any]]:
+    start_at = dt.datetime.combine(start, dt.time(), dt.UTC) if start else None
+    end_at = dt.datetime.combine(end, dt.time(), dt.UTC) if end else None
+    return repo.log_rows(conn, consumer=consumer, measure=measure, start=start_at, end=end_at)

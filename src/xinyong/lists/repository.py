@@ -1,0 +1,319 @@
+"""SQL of the lists: reading records and grades, and keeping list entries with revisions.
+
+``list_entries`` rows are never deleted or changed, except that a row is closed once: its
+``revision_to`` is set when a later revision no longer holds it. The entries in force at
+data version ``v`` are those with ``revision_from <= v`` and ``revision_to`` null or above
+``v``, so every past check decision can be rebuilt from the version it names.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, and_, func, insert, or_, select, update
+
+from xinyong.catalogue.model import FieldType
+from xinyong.db.bulk import bulk_insert
+from xinyong.db.tables import (
+    entities,
+    list_entries,
+    list_revisions,
+    ratings,
+    record_versions,
+    records,
+)
+from xinyong.lists.entries import Entry, Grade, ListRecord
+from xinyong.rating.evaluate import RatingRecord
+from xinyong.rating.inputs import typed_value
+
+BATCH = 5000
+ENTRY_COLUMNS = (
+    "list_code",
+    "entity_id",
+    "basis_key",
+    "record_id",
+    "scheme",
+    "grade",
+    "since",
+    "until",
+    "legal_basis",
+    "document_number",
+    "revision_from",
+)
+
+
+def _chunks(ids: Sequence[int] | None) -> Iterator[Sequence[int] | None]:
+    if ids is None:
+        yield None
+        return
+    for i in range(0, len(ids), BATCH):
+        yield ids[i : i + BATCH]
+
+
+def list_records(
+    conn: Connection,
+    record_types: Sequence[str],
+    field_types: dict[str, dict[str, FieldType]],
+    entity_ids: Sequence[int] | None,
+) -> Iterator[ListRecord]:
+    """The current version of every record of ``record_types`` (of these subjects)."""
+    rv, r, e = record_versions, records, entities
+    for chunk in _chunks(entity_ids):
+        stmt = (
+            select(
+                r.c.entity_id,
+                e.c.kind,
+                r.c.id,
+                rv.c.version,
+                rv.c.record_type,
+                rv.c.severity,
+                r.c.provider_code,
+                rv.c.decided_on,
+                rv.c.publicity_until,
+                rv.c.fields,
+                rv.c.ended_on,
+                rv.c.end_reason,
+                rv.c.document_number,
+            )
+            .select_from(
+                r.join(
+                    rv, and_(rv.c.record_id == r.c.id, rv.c.version == r.c.current_version)
+                ).join(e, e.c.id == r.c.entity_id)
+            )
+            .where(r.c.record_type.in_(list(record_types)))
+        )
+        if chunk is not None:
+            stmt = stmt.where(r.c.entity_id.in_(list(chunk)))
+        for row in conn.execute(stmt.execution_options(yield_per=20_000)):
+            eid, kind, rid, version, rtype, sev, prov, decided, until, fields, ended, why, doc = row
+            spec = field_types.get(rtype, {})
+            typed = {k: typed_value(spec[k], v) for k, v in (fields or {}).items() if k in spec}
+            rec = RatingRecord(rid, int(version), rtype, sev, prov, decided, until, typed)
+            yield ListRecord(int(eid), kind, rec, ended, why, doc)
+
+
+def grades(
+    conn: Connection, wanted: Sequence[tuple[str, str]], entity_ids: Sequence[int] | None
+) -> list[Grade]:
+    """Current ratings whose (scheme, grade) is among ``wanted``."""
+    if not wanted:
+        return []
+    out: list[Grade] = []
+    schemes = sorted({s for s, _ in wanted})
+    for chunk in _chunks(entity_ids):
+        stmt = (
+            select(
+                ratings.c.entity_id,
+                entities.c.kind,
+                ratings.c.scheme,
+                ratings.c.grade,
+                ratings.c.as_of,
+            )
+            .join(entities, entities.c.id == ratings.c.entity_id)
+            .where(ratings.c.scheme.in_(schemes))
+        )
+        if chunk is not None:
+            stmt = stmt.where(ratings.c.entity_id.in_(list(chunk)))
+        for eid, kind, scheme, grade, as_of in conn.execute(stmt):
+            if (scheme, grade) in wanted:
+                out.append(Grade(int(eid), kind, scheme, grade, as_of))
+    return out
+
+
+def _entry(row: Any) -> Entry:
+    return Entry(
+        row.list_code,
+        int(row.entity_id),
+        row.basis_key,
+        row.record_id,
+        row.scheme,
+        row.grade,
+        row.since,
+        row.until,
+        row.legal_basis,
+        row.document_number,
+    )
+
+
+def open_entries(conn: Connection, entity_ids: Sequence[int] | None) -> dict[int, Entry]:
+    """The current entries (of these subjects), by row id."""
+    out: dict[int, Entry] = {}
+    le = list_entries
+    for chunk in _chunks(entity_ids):
+        stmt = select(le).where(le.c.revision_to.is_(None))
+        if chunk is not None:
+            stmt = stmt.where(le.c.entity_id.in_(list(chunk)))
+        for row in conn.execute(stmt):
+            out[int(row.id)] = _entry(row)
+    return out
+
+
+def new_revision(conn: Connection, reason: str, changed: int, now: dt.datetime) -> int:
+    result = conn.execute(
+        insert(list_revisions)
+        .values(created_at=now, reason=reason[:64], entities=changed)
+        .returning(list_revisions.c.id)
+    )
+    return int(result.scalar_one())
+
+
+def close_entries(conn: Connection, ids: Sequence[int], revision: int) -> None:
+    for i in range(0, len(ids), BATCH):
+        conn.execute(
+            update(list_entries)
+            .where(list_entries.c.id.in_(list(ids[i : i + BATCH])))
+            .values(revision_to=revision)
+        )
+
+
+def add_entries(conn: Connection, entries: Sequence[Entry], revision: int) -> None:
+    rows = [
+        (
+            e.list_code,
+            e.entity_id,
+            e.basis_key,
+            e.record_id,
+            e.scheme,
+            e.grade,
+            e.since.isoformat(),
+            e.until.isoformat() if e.until else None,
+            e.legal_basis,
+            e.document_number,
+            revision,
+        )
+        for e in entries
+    ]
+    bulk_insert(conn, list_entries.name, ENTRY_COLUMNS, rows)
+
+
+def data_version(conn: Connection) -> int:
+    """The latest revision of the list entries (0 before the first)."""
+    return int(conn.execute(select(func.coalesce(func.max(list_revisions.c.id), 0))).scalar_one())
+
+
+def _in_force(version: int) -> Any:
+    le = list_entries
+    return and_(
+        le.c.revision_from <= version, or_(le.c.revision_to.is_(None), le.c.revision_to > version)
+    )
+
+
+def _on(day: dt.date) -> Any:
+    le = list_entries
+    return and_(le.c.since <= day, or_(le.c.until.is_(None), le.c.until >= day))
+
+
+def entries_on(
+    conn: Connection,
+    entity_ids: Sequence[int],
+    lists: Sequence[str],
+    day: dt.date,
+    version: int,
+) -> dict[int, list[Entry]]:
+    """The entries on ``lists`` of these subjects on ``day``, as of data ``version``."""
+    out: dict[int, list[Entry]] = {}
+    if not lists or not entity_ids:
+        return out
+    le = list_entries
+    for chunk in _chunks(entity_ids):
+        assert chunk is not None
+        stmt = (
+            select(le)
+            .where(
+                le.c.entity_id.in_(list(chunk)),
+                le.c.list_code.in_(list(lists)),
+                _in_force(version),
+                _on(day),
+            )
+            .order_by(le.c.entity_id, le.c.since, le.c.id)
+        )
+        for row in conn.execute(stmt):
+            out.setdefault(int(row.entity_id), []).append(_entry(row))
+    return out
+
+
+@dataclass(frozen=True)
+class Member:
+    row_id: int
+    entry: Entry
+    kind: str
+    code: str
+    public_id: str
+    name: str
+
+
+def members(
+    conn: Connection,
+    list_code: str,
+    day: dt.date,
+    version: int,
+    *,
+    kinds: Sequence[str] | None,
+    after: int,
+    limit: int,
+) -> list[Member]:
+    """A page of a list's entries on ``day`` (as of data ``version``), by row id."""
+    le, e = list_entries, entities
+    stmt = (
+        select(le, e.c.kind, e.c.code, e.c.public_id, e.c.name)
+        .join(e, e.c.id == le.c.entity_id)
+        .where(le.c.list_code == list_code, _in_force(version), _on(day), le.c.id > after)
+        .order_by(le.c.id)
+        .limit(limit)
+    )
+    if kinds:
+        stmt = stmt.where(e.c.kind.in_(list(kinds)))
+    return [
+        Member(int(row.id), _entry(row), row.kind, row.code, row.public_id, row.name)
+        for row in conn.execute(stmt)
+    ]
+
+
+def count_members(conn: Connection, list_code: str, day: dt.date, version: int) -> int:
+    le = list_entries
+    stmt = select(func.count(func.distinct(le.c.entity_id))).where(
+        le.c.list_code == list_code, _in_force(version), _on(day)
+    )
+    return int(conn.execute(stmt).scalar_one())
+
+
+def entity_ids_by_code(conn: Connection, codes: Sequence[str]) -> dict[str, tuple[int, str]]:
+    """``code -> (entity id, kind)`` for the codes that name a subject."""
+    out: dict[str, tuple[int, str]] = {}
+    for i in range(0, len(codes), BATCH):
+        chunk = list(codes[i : i + BATCH])
+        stmt = select(entities.c.code, entities.c.id, entities.c.kind).where(
+            entities.c.code.in_(chunk)
+        )
+        for code, eid, kind in conn.execute(stmt):
+            out[code] = (int(eid), kind)
+    return out
+
+
+def subjects_by_id(conn: Connection, ids: Sequence[int]) -> list[tuple[int, tuple[str, str]]]:
+    """``(entity id, (code, kind))`` of these subjects."""
+    out: list[tuple[int, tuple[str, str]]] = []
+    for i in range(0, len(ids), BATCH):
+        stmt = select(entities.c.id, entities.c.code, entities.c.kind).where(
+            entities.c.id.in_(list(ids[i : i + BATCH]))
+        )
+        out += [(int(eid), (code, kind)) for eid, code, kind in conn.execute(stmt)]
+    return out
+
+
+def entities_of_import(conn: Connection, import_id: int, record_types: Sequence[str]) -> list[int]:
+    """The subjects of an import's records of these types."""
+    rv = record_versions
+    stmt = (
+        select(rv.c.entity_id)
+        .where(rv.c.import_id == import_id, rv.c.record_type.in_(list(record_types)))
+        .distinct()
+    )
+    return sorted(int(x) for x in conn.execute(stmt).scalars())
+
+
+def all_entity_ids(conn: Connection) -> list[int]:
+    return [int(x) for x in conn.execute(select(entities.c.id).order_by(entities.c.id)).scalars()]

@@ -1,0 +1,199 @@
+"""Lists, measures and memoranda in the API, and who is on a list on any date.
+
+Lists that their declaration publishes are public, natural persons' entries only where the
+list publishes persons (and then by public id, with the identity number masked). A list
+that is not published (``focus_attention``) is shown only to an authority's key with a
+stated ``purpose``. ``as_of`` picks the day; ``data_version`` rebuilds what the platform
+knew at an earlier version (the one a check cites).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from fastapi import APIRouter, Query
+
+from xinyong.api.deps import DeclarationDep, MaybeCaller, Reading, SettingsDep
+from xinyong.auth.keys import Principal
+from xinyong.catalogue.model import SubjectKind
+from xinyong.errors import BadRequest, Forbidden, NotFound
+from xinyong.identifiers import display_code
+from xinyong.ingest.importer import today_in
+from xinyong.lists import repository as repo
+from xinyong.lists.entries import Entry
+from xinyong.lists.model import Declaration, ListDecl
+from xinyong.lists.service import resolve_version
+from xinyong.rating import repository as rating_repo
+
+router = APIRouter(tags=["lists"])
+
+AS_OF = Query(default=None, description="The day (YYYY-MM-DD); default today.")
+VERSION = Query(default=None, ge=0, description="A past data version (default: the latest).")
+PURPOSE = Query(default=None, max_length=500, description="Why an authority reads it.")
+
+
+def _as_of(value: dt.date | None, today: dt.date) -> dt.date:
+    if value is None:
+        return today
+    if not dt.date(1949, 10, 1) <= value <= dt.date(2999, 12, 31):
+        raise BadRequest("as_of must be between 1949-10-01 and 2999-12-31", code="invalid_as_of")
+    return value
+
+
+def _list(decl: Declaration, code: str) -> ListDecl:
+    found = decl.list(code)
+    if found is None:
+        raise NotFound(f"no list {code[:64]!r}", code="unknown_list")
+    return found
+
+
+def _authority(caller: Principal | None, purpose: str | None) -> bool:
+    return caller is not None and bool(purpose and purpose.strip())
+
+
+def _visible(lst: ListDecl, kind: str, authority: bool) -> bool:
+    if authority:
+        return True
+    if not lst.publication.public:
+        return False
+    return kind != SubjectKind.person.value or lst.publication.persons
+
+
+def entry_json(e: Entry) -> dict[str, Any]:
+    return {
+        "list": e.list_code,
+        "record_id": e.record_id,
+        "scheme": e.scheme,
+        "grade": e.grade,
+        "legal_basis": e.legal_basis,
+        "document_number": e.document_number,
+        "since": e.since,
+        "until": e.until,
+    }
+
+
+def list_summary(lst: ListDecl) -> dict[str, Any]:
+    return {
+        "code": lst.code,
+        "name": lst.name.model_dump(),
+        "kind": lst.kind.value,
+        "legal_basis": lst.legal_basis,
+        "authority": lst.authority.model_dump(),
+        "decided_by": lst.decided_by.value,
+        "published": lst.publication.public,
+    }
+
+
+@router.get("/lists")
+def get_lists(decl: DeclarationDep) -> list[dict[str, Any]]:
+    """Every list, with its legal basis and who keeps it."""
+    return [list_summary(lst) for lst in decl.lists]
+
+
+@router.get(
+    "/lists/{code}",
+    responses={
+        403: {"description": "purpose_required"},
+        404: {"description": "unknown_list"},
+    },
+)
+def get_list(
+    code: str,
+    conn: Reading,
+    decl: DeclarationDep,
+    settings: SettingsDep,
+    caller: MaybeCaller,
+    as_of: dt.date | None = AS_OF,
+    data_version: int | None = VERSION,
+    purpose: str | None = PURPOSE,
+    kind: SubjectKind | None = Query(default=None),
+    after: int = Query(default=0, ge=0, le=2**31 - 1, description="cursor: the last row id"),
+    limit: int = Query(default=100, ge=1, le=1000),
+) -> dict[str, Any]:
+    """Who is on the list on ``as_of``, with the basis and dates of each entry."""
+    lst = _list(decl, code)
+    authority = _authority(caller, purpose)
+    if not lst.publication.public and not authority:
+        raise Forbidden(
+            f"the list {lst.code!r} is not published: an authority's key and a purpose are needed",
+            code="purpose_required",
+        )
+    day = _as_of(as_of, today_in(settings))
+    version = resolve_version(conn, data_version)
+    kinds = [kind.value] if kind else None
+    if not authority and not lst.publication.persons:
+        kinds = [k for k in (kinds or [k.value for k in lst.subject_kinds]) if k != "person"]
+    page = repo.members(conn, lst.code, day, version, kinds=kinds, after=after, limit=limit)
+    shown = [
+        {
+            "subject": {
+                "code": display_code(m.kind, m.code)
+                if m.kind != SubjectKind.person.value
+                else m.public_id,
+                "masked_code": display_code(m.kind, m.code)
+                if m.kind == SubjectKind.person.value
+                else None,
+                "kind": m.kind,
+                "name": m.name,
+            },
+            **entry_json(m.entry),
+        }
+        for m in page
+    ]
+    return {
+        **list_summary(lst),
+        "as_of": day,
+        "data_version": version,
+        "members": repo.count_members(conn, lst.code, day, version),
+        "entries": shown,
+        "next": page[-1].row_id if len(page) == limit else None,
+    }
+
+
+@router.get("/entities/{code}/lists", responses={404: {"description": "entity_not_found"}})
+def entity_lists(
+    code: str,
+    conn: Reading,
+    decl: DeclarationDep,
+    settings: SettingsDep,
+    caller: MaybeCaller,
+    as_of: dt.date | None = AS_OF,
+    data_version: int | None = VERSION,
+    purpose: str | None = PURPOSE,
+) -> dict[str, Any]:
+    """The subject's entries on every list on ``as_of`` (the lists the caller may see)."""
+    subject = rating_repo.subject_by_code(conn, code[:64], identity_numbers=caller is not None)
+    if subject is None:
+        raise NotFound("no subject has this code", code="entity_not_found")
+    authority = _authority(caller, purpose)
+    day = _as_of(as_of, today_in(settings))
+    version = resolve_version(conn, data_version)
+    visible = [lst.code for lst in decl.lists if _visible(lst, subject.kind, authority)]
+    found = repo.entries_on(conn, [subject.id], visible, day, version).get(subject.id, [])
+    shown = subject.public_id if subject.kind == SubjectKind.person.value else subject.code
+    return {
+        "subject": shown,
+        "as_of": day,
+        "data_version": version,
+        "entries": [entry_json(e) for e in found],
+    }
+
+
+@router.get("/measures")
+def get_measures(decl: DeclarationDep) -> list[dict[str, Any]]:
+    """Every measure: kind, implementing authority, legal basis, triggers, memoranda."""
+    return [
+        {
+            **m.model_dump(mode="json", by_alias=True),
+            "memoranda": [memo.code for memo in decl.memoranda_of(m.code)],
+            "published": bool(decl.memoranda_of(m.code)),
+        }
+        for m in decl.measures
+    ]
+
+
+@router.get("/memoranda")
+def get_memoranda(decl: DeclarationDep) -> list[dict[str, Any]]:
+    """The joint memoranda that bind lists and grades to measures."""
+    return [memo.model_dump(mode="json") for memo in decl.memoranda]
