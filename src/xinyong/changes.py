@@ -60,3 +60,22 @@ def import_changed(
     refreshed = refresh(conn, decl, catalogue, ids, now=now, reason=f"import {import_id}")
     notify(conn, decl, schemes, ids, day=today, now=now)
     return refreshed
+
+
+def lists_refreshed(
+    conn: Connection,
+    catalogue: Catalogue,
+    schemes: Mapping[str, Scheme],
+    decl: Declaration,
+    entity_ids: Sequence[int] | None,
+    *,
+    today: dt.date,
+    now: dt.datetime,
+    reason: str = "re-evaluation",
+) -> Refreshed:
+    """Re-evaluate list entries (``None``: everyone's), e.g. after ratings were stored, and
+    tell the watchers of the subjects whose entries changed."""
+    refreshed = refresh(conn, decl, catalogue, entity_ids, now=now, reason=reason)
+    if refreshed.entities:
+        notify(conn, decl, schemes, refreshed.entities, day=today, now=now)
+    return refreshed

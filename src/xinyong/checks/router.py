@@ -29,7 +29,6 @@ from xinyong.api.deps import (
 )
 from xinyong.auth.keys import Principal, Role
 from xinyong.checks import service
-from xinyong.checks.decide import Decision
 from xinyong.checks.schemas import CheckIn, CheckOut, FeedbackIn, FeedbackOut
 from xinyong.db.types import utcnow
 from xinyong.errors import BadRequest, Forbidden, ValidationFailed
@@ -56,30 +55,6 @@ def _viewer(caller: Principal) -> service.Asker | None:
     if caller.role is Role.consumer:
         return asker_of(caller)
     raise Forbidden("check logs are for consumers and administrators", code="not_a_consumer")
-
-
-def decision_json(d: Decision, measure: str) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "subject": d.subject,
-        "decision": d.decision,
-        "measure": measure,
-        "basis": [
-            {
-                "list": b.list,
-                "record_id": b.record_id,
-                "legal_basis": b.legal_basis,
-                "since": b.since,
-                "until": b.until,
-                "document_number": b.document_number,
-                "scheme": b.scheme,
-                "grade": b.grade,
-            }
-            for b in d.basis
-        ],
-    }
-    if d.problem is not None:
-        out["problem"] = d.problem
-    return out
 
 
 @router.post("/checks", response_model=CheckOut, responses=_ERRORS)
@@ -124,7 +99,7 @@ def post_check(
         "legal_basis": m.legal_basis,
         "on": result.day,
         "data_version": result.data_version,
-        "results": [decision_json(d, m.code) for d in result.decisions],
+        "results": [service.decision_json(d, m.code) for d in result.decisions],
     }
     return Response(orjson.dumps(payload), media_type="application/json")
 

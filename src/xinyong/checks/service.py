@@ -139,6 +139,30 @@ def run_check(
     return CheckResult(check_id, measure, day, version, decisions)
 
 
+def decision_json(d: Decision, measure: str) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "subject": d.subject,
+        "decision": d.decision,
+        "measure": measure,
+        "basis": [
+            {
+                "list": b.list,
+                "record_id": b.record_id,
+                "legal_basis": b.legal_basis,
+                "since": b.since,
+                "until": b.until,
+                "document_number": b.document_number,
+                "scheme": b.scheme,
+                "grade": b.grade,
+            }
+            for b in d.basis
+        ],
+    }
+    if d.problem is not None:
+        out["problem"] = d.problem
+    return out
+
+
 def check_of(conn: Connection, check_id: str, asker: Asker | None) -> dict[str, Any]:
     """A logged check; a consumer sees only its own (``None``: an administrator)."""
     found = repo.get_check(conn, check_id[:24])

@@ -18,6 +18,7 @@ from sqlalchemy import Engine, func, select
 
 from xinyong.auth.keys import Role, create_key
 from xinyong.catalogue import default_catalogue
+from xinyong.changes import lists_refreshed
 from xinyong.cli.common import console, reported_errors
 from xinyong.cli.importing import bar_for
 from xinyong.db.engine import make_engine, writing
@@ -25,6 +26,7 @@ from xinyong.db.migrate import ensure_schema
 from xinyong.db.tables import records
 from xinyong.db.types import utcnow
 from xinyong.ingest.importer import files_to_import, import_files, today_in
+from xinyong.lists.loader import load_declaration
 from xinyong.rating.loader import load_schemes
 from xinyong.rating.service import rate_schemes
 from xinyong.settings import get_settings
@@ -64,6 +66,14 @@ def demo(
             from xinyong.cli.serve import serve as serve_command
 
             serve_command(host=host, port=port)
+
+
+#: Consuming authorities of the demo, with the measures they apply at their counters.
+DEMO_CONSUMERS = {
+    "civil_aviation": ("restrict_flights_rail", "restrict_high_consumption"),
+    "public_procurement": ("restrict_procurement", "restrict_subsidies"),
+    "permits_office": ("green_channel", "reduce_inspections", "deposit_free"),
+}
 
 
 def _build(
@@ -126,6 +136,18 @@ def _build(
             progress=stage,
         )
         bar.update(task, description=f"rated everyone ({', '.join(schemes)})")
+        task = bar.add_task("list entries from grades", total=None)
+        lists_refreshed(
+            conn,
+            catalogue,
+            schemes,
+            load_declaration(settings.lists_path, catalogue, schemes),
+            None,
+            today=today,
+            now=utcnow(),
+            reason="demo ratings",
+        )
+        bar.update(task, total=1, completed=1)
     keys_file = Path("var/demo-keys.txt")
     keys_file.parent.mkdir(parents=True, exist_ok=True)
     lines = []
@@ -142,6 +164,11 @@ def _build(
             )
             lines.append(f"provider {code}: {key}")
         lines.append(f"admin: {create_key(conn, Role.admin, label='demo')}")
+        for consumer, measures in DEMO_CONSUMERS.items():
+            key = create_key(
+                conn, Role.consumer, consumer_code=consumer, scopes=measures, label="demo"
+            )
+            lines.append(f"consumer {consumer} ({', '.join(measures)}): {key}")
     keys_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
     console.print(
         f"Built the demo city in {time.monotonic() - started:.0f} s. "

@@ -6,11 +6,13 @@ import typer
 
 from xinyong.cli import (
     catalogue,
+    check,
     db,
     demo,
     generate,
     importing,
     keys,
+    lists,
     rating,
     screening,
     serve,
@@ -28,10 +30,12 @@ app = typer.Typer(
 app.add_typer(catalogue.app, name="catalogue")
 app.add_typer(db.app, name="db")
 app.add_typer(keys.app, name="keys")
+app.add_typer(lists.app, name="lists")
 app.add_typer(screening.app, name="screening")
 app.add_typer(webhooks.app, name="webhooks")
 app.add_typer(rating.schemes_app, name="schemes")
 app.command("rate")(rating.rate_command)
+app.command("check")(check.check_command)
 app.command("impact")(impact_command)
 app.command("import")(importing.import_command)
 app.command("serve")(serve.serve)

@@ -18,12 +18,14 @@ from rich.progress import (
 from rich.table import Table
 
 from xinyong.catalogue import default_catalogue
+from xinyong.changes import lists_refreshed
 from xinyong.cli.common import console, err_console, print_json, reported_errors
 from xinyong.db.engine import make_engine, writing
 from xinyong.db.migrate import ensure_schema
 from xinyong.db.types import utcnow
 from xinyong.errors import BadRequest, CatalogueError, NotFound
 from xinyong.ingest.importer import today_in
+from xinyong.lists.loader import load_declaration
 from xinyong.rating import repository as repo
 from xinyong.rating import service
 from xinyong.rating.engines import ENGINES
@@ -108,6 +110,19 @@ def rate_command(
                     progress=stage,
                 )
                 bar.update(task, description="rated", total=1, completed=1)
+            if day == today:  # grades changed: lists that follow grades follow them
+                task = bar.add_task("list entries", total=None)
+                lists_refreshed(
+                    conn,
+                    catalogue,
+                    known,
+                    load_declaration(settings.lists_path, catalogue, known),
+                    None,
+                    today=today,
+                    now=utcnow(),
+                    reason="ratings",
+                )
+                bar.update(task, total=1, completed=1)
                 for s, rows in zip(chosen, results, strict=True):
                     counts: dict[str, int] = {}
                     for _sid, _score, grade, _until in rows:
