@@ -61,6 +61,13 @@ class UnsupportedMediaType(XinyongError):
     default_code = "unsupported_media_type"
 
 
+class Unavailable(XinyongError):
+    """The platform cannot do it right now (a store it needs is down); try again."""
+
+    status = 503
+    default_code = "unavailable"
+
+
 class ValidationFailed(XinyongError):
     """Input that breaks the catalogue or the API's schema; ``errors`` lists each problem."""
 

@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     watch_sweep_seconds: int = Field(
         default=3600, ge=1, description="How often watch lists are re-decided (expiry by date)."
     )
+    key_cache_seconds: float = Field(
+        default=10.0, ge=0, description="How long the check API trusts a key it has checked."
+    )
     max_check_subjects: int = Field(default=100_000, ge=1, description="Subjects per check.")
     lists_path: Path = Field(
         default=DATA_DIR / "lists.yaml",

@@ -14,8 +14,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import xinyong
+from xinyong.auth.keys import KeyCache
 from xinyong.catalogue import default_catalogue
 from xinyong.catalogue.model import Catalogue
+from xinyong.checks.log_writer import CheckLogWriter, LoopReader
 from xinyong.db.engine import make_engine
 from xinyong.db.migrate import ensure_schema
 from xinyong.errors import XinyongError
@@ -46,10 +48,12 @@ def create_app(
 
     if declaration is None:
         declaration = load_declaration(settings.lists_path, catalogue, schemes)
+    check_log = CheckLogWriter(engine)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         ensure_schema(engine)
+        check_log.start()
         dispatcher = Dispatcher(engine, settings) if settings.webhook_dispatch else None
         if dispatcher is not None:
             dispatcher.start()
@@ -58,6 +62,8 @@ def create_app(
         finally:
             if dispatcher is not None:
                 dispatcher.stop()
+            check_log.stop()
+            app.state.check_reader.close()
 
     app = FastAPI(
         title="xinyong",
@@ -71,6 +77,9 @@ def create_app(
     app.state.catalogue = catalogue
     app.state.schemes = schemes
     app.state.declaration = declaration
+    app.state.check_log = check_log
+    app.state.check_reader = LoopReader(engine)
+    app.state.keys = KeyCache(settings.key_cache_seconds)
     _install_error_handlers(app)
     app.add_middleware(
         BodySizeLimit, limit=settings.max_request_bytes, upload_limit=settings.max_upload_bytes

@@ -49,7 +49,7 @@ def writer(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Connectio
         yield conn
 
 
-def _key_from(authorization: str | None, x_api_key: str | None) -> str | None:
+def key_from(authorization: str | None, x_api_key: str | None) -> str | None:
     if x_api_key:
         return x_api_key.strip()
     if authorization and authorization.lower().startswith("bearer "):
@@ -62,7 +62,7 @@ def optional_principal(
     authorization: Annotated[str | None, Header()] = None,
     x_api_key: Annotated[str | None, Header()] = None,
 ) -> Principal | None:
-    key = _key_from(authorization, x_api_key)
+    key = key_from(authorization, x_api_key)
     return authenticate(conn, key) if key else None
 
 

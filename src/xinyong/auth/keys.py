@@ -10,11 +10,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import threading
+import time
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, Engine, insert, select
 
 from xinyong.db.tables import api_keys
 from xinyong.db.types import utcnow
@@ -91,3 +93,28 @@ def authenticate(conn: Connection, key: str) -> Principal:
         consumer_code=row["consumer_code"],
         scopes=tuple(row["scopes"] or ()),
     )
+
+
+class KeyCache:
+    """Keys already checked, for ``ttl`` seconds: the check API's hot path authenticates
+    without a database round trip. A key deactivated in the database stops working here
+    within ``ttl`` seconds."""
+
+    def __init__(self, ttl: float, max_keys: int = 10_000) -> None:
+        self.ttl = ttl
+        self.max_keys = max_keys
+        self._known: dict[str, tuple[float, Principal]] = {}
+        self._lock = threading.Lock()
+
+    def authenticate(self, engine: Engine, key: str) -> Principal:
+        now = time.monotonic()
+        hit = self._known.get(key)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        with engine.connect() as conn:
+            found = authenticate(conn, key)
+        with self._lock:
+            if len(self._known) >= self.max_keys:
+                self._known.clear()
+            self._known[key] = (now + self.ttl, found)
+        return found

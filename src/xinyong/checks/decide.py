@@ -18,7 +18,7 @@ from sqlalchemy import Connection
 from xinyong.catalogue.model import SubjectKind
 from xinyong.errors import Conflict
 from xinyong.lists import repository as lists_repo
-from xinyong.lists.entries import Grade
+from xinyong.lists.entries import Entry, Grade
 from xinyong.lists.model import Declaration, Measure, MeasureKind
 from xinyong.rating.model import Scheme
 
@@ -81,26 +81,44 @@ def triggers_of(decl: Declaration, measure: Measure) -> Triggers:
     return Triggers(lists, grades)
 
 
-def decide(
+@dataclass(frozen=True)
+class Facts:
+    """What decisions rest on: the subjects' entries on the trigger lists and their grades,
+    by entity id."""
+
+    entries: Mapping[int, list[Entry]]
+    grades: Mapping[int, list[Grade]] = field(default_factory=dict)
+
+
+def gather(
     conn: Connection,
-    decl: Declaration,
-    schemes: Mapping[str, Scheme],
     measure: Measure,
+    triggers: Triggers,
     subjects: Sequence[tuple[str, tuple[int, str] | None]],
     *,
     day: dt.date,
     version: int,
-) -> list[Decision]:
-    """The decision for each ``(code as asked, (entity id, kind) or None)``, in order."""
-    triggers = triggers_of(decl, measure)
+) -> Facts:
     kinds = set(measure.subject_kinds)
-    binding = {lst.code for lst in decl.lists if lst.binding_decision}
-    sanction = measure.kind is MeasureKind.sanction
     covered = sorted({found[0] for _, found in subjects if found and found[1] in kinds})
     entries = lists_repo.entries_on(conn, covered, triggers.lists, day, version)
     grades: dict[int, list[Grade]] = {}
     for g in lists_repo.grades(conn, triggers.grades, covered if triggers.grades else []):
         grades.setdefault(g.entity_id, []).append(g)
+    return Facts(entries, grades)
+
+
+def decide_from(
+    decl: Declaration,
+    schemes: Mapping[str, Scheme],
+    measure: Measure,
+    subjects: Sequence[tuple[str, tuple[int, str] | None]],
+    facts: Facts,
+) -> list[Decision]:
+    """The decision for each ``(code as asked, (entity id, kind) or None)``, in order."""
+    kinds = set(measure.subject_kinds)
+    binding = {lst.code for lst in decl.lists if lst.binding_decision}
+    sanction = measure.kind is MeasureKind.sanction
     out: list[Decision] = []
     for code, found in subjects:
         if found is None:
@@ -113,11 +131,11 @@ def decide(
         person = kind == SubjectKind.person.value
         basis = [
             Basis(e.list_code, e.record_id, e.legal_basis, e.since, e.until, e.document_number)
-            for e in entries.get(eid, [])
+            for e in facts.entries.get(eid, [])
             if not (sanction and person and e.list_code not in binding)
         ]
         if not (sanction and person):  # a person's grade never sanctions
-            for g in grades.get(eid, []):
+            for g in facts.grades.get(eid, []):
                 scheme = schemes.get(g.scheme)
                 basis.append(
                     Basis(
@@ -132,6 +150,22 @@ def decide(
                 )
         out.append(Decision(code, eid, APPLIES if basis else DOES_NOT_APPLY, basis))
     return out
+
+
+def decide(
+    conn: Connection,
+    decl: Declaration,
+    schemes: Mapping[str, Scheme],
+    measure: Measure,
+    subjects: Sequence[tuple[str, tuple[int, str] | None]],
+    *,
+    day: dt.date,
+    version: int,
+) -> list[Decision]:
+    """The decision for each ``(code as asked, (entity id, kind) or None)``, in order."""
+    triggers = triggers_of(decl, measure)
+    facts = gather(conn, measure, triggers, subjects, day=day, version=version)
+    return decide_from(decl, schemes, measure, subjects, facts)
 
 
 def decide_for_entities(

@@ -6,11 +6,24 @@ import datetime as dt
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, select
+from sqlalchemy import Connection, and_, func, select
 
-from xinyong.db.bulk import bulk_insert
+from xinyong.db.bulk import bulk_insert, naive_utc_text
 from xinyong.db.tables import check_feedback, check_results, checks
 
+CHECK_COLUMNS = (
+    "id",
+    "at",
+    "key_id",
+    "consumer_code",
+    "measure",
+    "purpose",
+    "reference",
+    "on_date",
+    "data_version",
+    "subjects",
+    "applies",
+)
 RESULT_COLUMNS = ("check_id", "position", "subject_code", "entity_id", "decision", "basis")
 FEEDBACK_COLUMNS = (
     "check_id",
@@ -24,19 +37,22 @@ FEEDBACK_COLUMNS = (
 )
 
 
-def log_check(
+def log_checks(
     conn: Connection,
-    head: dict[str, Any],
-    results: Sequence[tuple[str, int, str, int | None, str, str | None]],
+    heads: Sequence[dict[str, Any]],
+    results: Sequence[tuple[Any, ...]],
 ) -> None:
-    """Store one check and the decision for each of its subjects."""
-    conn.execute(insert(checks).values(**head))
-    if len(results) == 1:
-        conn.execute(
-            insert(check_results).values(dict(zip(RESULT_COLUMNS, results[0], strict=True)))
+    """Store checks and the decision for each of their subjects (rows of
+    :data:`RESULT_COLUMNS`)."""
+    rows = [
+        tuple(
+            naive_utc_text(h[c]) if c == "at" else h[c].isoformat() if c == "on_date" else h[c]
+            for c in CHECK_COLUMNS
         )
-    else:
-        bulk_insert(conn, check_results.name, RESULT_COLUMNS, results)
+        for h in heads
+    ]
+    bulk_insert(conn, checks.name, CHECK_COLUMNS, rows)
+    bulk_insert(conn, check_results.name, RESULT_COLUMNS, results)
 
 
 def get_check(conn: Connection, check_id: str) -> dict[str, Any] | None:

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from xinyong.checks import repository as repo
-from xinyong.checks.decide import Decision, decide
+from xinyong.checks.decide import Decision, Facts, decide_from, gather, triggers_of
 from xinyong.errors import Forbidden, NotFound, ValidationFailed
 from xinyong.identifiers import IdentifierError, validate_ric, validate_uscc
 from xinyong.lists import repository as lists_repo
@@ -42,6 +42,9 @@ class CheckResult:
     day: dt.date
     data_version: int
     decisions: list[Decision]
+    #: what the log keeps: the check's row and a row per subject
+    head: dict[str, Any]
+    results: list[tuple[Any, ...]]
 
 
 def measure_for(decl: Declaration, code: str, asker: Asker) -> Measure:
@@ -75,7 +78,7 @@ def new_check_id() -> str:
     return "chk_" + secrets.token_hex(8)
 
 
-def run_check(
+def prepare_check(
     conn: Connection,
     decl: Declaration,
     schemes: Mapping[str, Scheme],
@@ -88,22 +91,24 @@ def run_check(
     day: dt.date,
     now: dt.datetime,
 ) -> CheckResult:
-    """Decide ``measure_code`` for each subject, log it all, and return the decisions."""
+    """Decide ``measure_code`` for each subject: the decisions and the rows to log. Log
+    them (:func:`run_check`, or the group-commit writer) before answering."""
     measure = measure_for(decl, measure_code, asker)
     if not purpose.strip():
         raise ValidationFailed("say why you check (purpose)", code="purpose_required")
     asked = [normalise_code(c) for c in codes]
-    found = lists_repo.entity_ids_by_code(conn, sorted(set(asked)))
-    version = lists_repo.data_version(conn)
-    decisions = decide(
-        conn,
-        decl,
-        schemes,
-        measure,
-        [(c, found.get(c)) for c in asked],
-        day=day,
-        version=version,
-    )
+    triggers = triggers_of(decl, measure)
+    subjects: list[tuple[str, tuple[int, str] | None]]
+    if len(asked) == 1 and not triggers.grades:  # the point of service: one round trip
+        found_one, version, entries = lists_repo.one_subject(conn, asked[0], triggers.lists, day)
+        subjects = [(asked[0], found_one)]
+        facts = Facts(entries)
+    else:
+        found = lists_repo.entity_ids_by_code(conn, sorted(set(asked)))
+        version = lists_repo.data_version(conn)  # read first: entries of this version only
+        subjects = [(c, found.get(c)) for c in asked]
+        facts = gather(conn, measure, triggers, subjects, day=day, version=version)
+    decisions = decide_from(decl, schemes, measure, subjects, facts)
     decisions = [
         Decision(d.subject, d.entity_id, d.decision, d.basis, _problem(d.subject))
         if d.problem == "unknown_subject"
@@ -135,8 +140,12 @@ def run_check(
         )
         for i, d in enumerate(decisions)
     ]
-    repo.log_check(conn, head, results)
-    return CheckResult(check_id, measure, day, version, decisions)
+    return CheckResult(check_id, measure, day, version, decisions, head, results)
+
+
+def log_now(conn: Connection, result: CheckResult) -> None:
+    """Log a prepared check in the caller's transaction (the CLI; the API group-commits)."""
+    repo.log_checks(conn, [result.head], result.results)
 
 
 def decision_json(d: Decision, measure: str) -> dict[str, Any]:

@@ -44,7 +44,7 @@ def check_command(
         ensure_schema(engine)
         asker = service.Asker(service.PLATFORM, None, None)
         with writing(engine) as conn:
-            result = service.run_check(
+            result = service.prepare_check(
                 conn,
                 decl,
                 schemes,
@@ -56,6 +56,7 @@ def check_command(
                 day=today_in(settings),
                 now=utcnow(),
             )
+            service.log_now(conn, result)
         engine.dispose()
     m = result.measure
     out: dict[str, Any] = {

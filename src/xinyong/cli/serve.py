@@ -11,6 +11,7 @@ from xinyong.cli.common import console
 def serve(
     host: str = typer.Option("127.0.0.1", help="Address to listen on."),
     port: int = typer.Option(8000, help="Port to listen on."),
+    access_log: bool = typer.Option(True, help="Log every request on stderr."),
 ) -> None:
     """Serve the API on an existing database (its schema is migrated on first use)."""
     from xinyong.api.app import create_app
@@ -20,4 +21,4 @@ def serve(
     console.print(f"database: {settings.database_url}")
     console.print(f"API:      http://{host}:{port}/api/v1/entities?q=厦门")
     console.print(f"docs:     http://{host}:{port}/docs")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=access_log)

@@ -56,8 +56,10 @@ def _configure_sqlite(engine: Engine) -> None:
     def _on_begin(conn: Any) -> None:
         # Writers ask for the write lock up front, so that a transaction that read first
         # never fails to upgrade to writing (SQLITE_BUSY_SNAPSHOT) under WAL.
-        immediate = conn.get_execution_options().get(WRITER_OPTION)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        options = conn.get_execution_options()
+        if options.get("isolation_level") == "AUTOCOMMIT":
+            return  # each statement on its own (see ``reading_autocommit``)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get(WRITER_OPTION) else "BEGIN")
 
 
 def spaced_chars(text: str | None) -> str | None:

@@ -9,11 +9,23 @@ data version ``v`` are those with ``revision_from <= v`` and ``revision_to`` nul
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Date,
+    and_,
+    bindparam,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    update,
+)
 
 from xinyong.catalogue.model import FieldType
 from xinyong.db.bulk import bulk_insert
@@ -189,9 +201,12 @@ def add_entries(conn: Connection, entries: Sequence[Entry], revision: int) -> No
     bulk_insert(conn, list_entries.name, ENTRY_COLUMNS, rows)
 
 
+_DATA_VERSION = select(func.coalesce(func.max(list_revisions.c.id), 0))
+
+
 def data_version(conn: Connection) -> int:
     """The latest revision of the list entries (0 before the first)."""
-    return int(conn.execute(select(func.coalesce(func.max(list_revisions.c.id), 0))).scalar_one())
+    return int(conn.execute(_DATA_VERSION).scalar_one())
 
 
 def _in_force(version: int) -> Any:
@@ -206,6 +221,24 @@ def _on(day: dt.date) -> Any:
     return and_(le.c.since <= day, or_(le.c.until.is_(None), le.c.until >= day))
 
 
+#: Built once: the check API runs this thousands of times a second.
+_ENTRIES_ON = (
+    select(list_entries)
+    .where(
+        list_entries.c.entity_id.in_(bindparam("ids", expanding=True)),
+        list_entries.c.list_code.in_(bindparam("lists", expanding=True)),
+        list_entries.c.revision_from <= bindparam("version"),
+        or_(
+            list_entries.c.revision_to.is_(None),
+            list_entries.c.revision_to > bindparam("version"),
+        ),
+        list_entries.c.since <= bindparam("day", type_=Date()),
+        or_(list_entries.c.until.is_(None), list_entries.c.until >= bindparam("day", type_=Date())),
+    )
+    .order_by(list_entries.c.entity_id, list_entries.c.since, list_entries.c.id)
+)
+
+
 def entries_on(
     conn: Connection,
     entity_ids: Sequence[int],
@@ -217,22 +250,91 @@ def entries_on(
     out: dict[int, list[Entry]] = {}
     if not lists or not entity_ids:
         return out
-    le = list_entries
-    for chunk in _chunks(entity_ids):
-        assert chunk is not None
-        stmt = (
-            select(le)
-            .where(
-                le.c.entity_id.in_(list(chunk)),
-                le.c.list_code.in_(list(lists)),
-                _in_force(version),
-                _on(day),
-            )
-            .order_by(le.c.entity_id, le.c.since, le.c.id)
-        )
-        for row in conn.execute(stmt):
+    for i in range(0, len(entity_ids), BATCH):
+        params = {
+            "ids": list(entity_ids[i : i + BATCH]),
+            "lists": list(lists),
+            "version": version,
+            "day": day,
+        }
+        for row in conn.execute(_ENTRIES_ON, params):
             out.setdefault(int(row.entity_id), []).append(_entry(row))
     return out
+
+
+# ---- the check API's hot path ------------------------------------------------------------
+
+_ONE_SUBJECT = """
+SELECT v.version, e.id, e.kind, le.list_code, le.basis_key, le.record_id, le.scheme,
+       le.grade, le.since, le.until, le.legal_basis, le.document_number
+FROM (SELECT COALESCE(MAX(id), 0) AS version FROM list_revisions) v
+LEFT JOIN entities e ON e.code = :code
+LEFT JOIN list_entries le
+  ON le.entity_id = e.id AND le.list_code IN ({lists})
+ AND le.revision_from <= v.version AND (le.revision_to IS NULL OR le.revision_to > v.version)
+ AND le.since <= :day AND (le.until IS NULL OR le.until >= :day)
+ORDER BY le.since, le.id
+"""
+_COMPILED: dict[tuple[str, tuple[str, ...]], tuple[str, tuple[str, ...]]] = {}
+
+
+def _one_subject_sql(conn: Connection, lists: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
+    """The statement for this database and these lists, compiled once to the driver's SQL:
+    a check then costs one round trip and no SQLAlchemy compilation."""
+    key = (conn.dialect.name, lists)
+    found = _COMPILED.get(key)
+    if found is None:
+        # list codes are declaration codes ([a-z][a-z0-9_]*): safe as literals
+        assert all(re.fullmatch(r"[a-z][a-z0-9_]*", c) for c in lists)
+        literal = ", ".join(f"'{c}'" for c in lists) or "NULL"
+        compiled = text(_ONE_SUBJECT.format(lists=literal)).compile(dialect=conn.dialect)
+        found = (compiled.string, tuple(compiled.positiontup or ()))
+        _COMPILED[key] = found
+    return found
+
+
+def _day(value: Any) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
+
+
+def one_subject(
+    conn: Connection, code: str, lists: Sequence[str], day: dt.date
+) -> tuple[tuple[int, str] | None, int, dict[int, list[Entry]]]:
+    """For one subject's code: ``((entity id, kind) or None, data version, entries on
+    ``lists`` on ``day`` by entity id)``, in one statement that reads the version and the
+    entries of that version together."""
+    sql, order = _one_subject_sql(conn, tuple(lists))
+    params: dict[str, Any] = {"code": code, "day": day.isoformat()}
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        if order:
+            cursor.execute(sql, tuple(params[name] for name in order))
+        else:
+            cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    finally:
+        cursor.close()
+    version = int(rows[0][0])
+    if rows[0][1] is None:
+        return None, version, {}
+    eid, kind = int(rows[0][1]), str(rows[0][2])
+    entries = [
+        Entry(
+            r[3],
+            eid,
+            r[4],
+            r[5],
+            r[6],
+            r[7],
+            _day(r[8]),
+            _day(r[9]) if r[9] else None,
+            r[10],
+            r[11],
+        )
+        for r in rows
+        if r[3] is not None
+    ]
+    return (eid, kind), version, {eid: entries} if entries else {}
 
 
 @dataclass(frozen=True)
@@ -280,15 +382,16 @@ def count_members(conn: Connection, list_code: str, day: dt.date, version: int) 
     return int(conn.execute(stmt).scalar_one())
 
 
+_BY_CODE = select(entities.c.code, entities.c.id, entities.c.kind).where(
+    entities.c.code.in_(bindparam("codes", expanding=True))
+)
+
+
 def entity_ids_by_code(conn: Connection, codes: Sequence[str]) -> dict[str, tuple[int, str]]:
     """``code -> (entity id, kind)`` for the codes that name a subject."""
     out: dict[str, tuple[int, str]] = {}
     for i in range(0, len(codes), BATCH):
-        chunk = list(codes[i : i + BATCH])
-        stmt = select(entities.c.code, entities.c.id, entities.c.kind).where(
-            entities.c.code.in_(chunk)
-        )
-        for code, eid, kind in conn.execute(stmt):
+        for code, eid, kind in conn.execute(_BY_CODE, {"codes": list(codes[i : i + BATCH])}):
             out[code] = (int(eid), kind)
     return out
 
