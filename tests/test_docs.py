@@ -52,3 +52,38 @@ def test_the_scheme_in_docs_ratings_loads() -> None:
     scheme = parse_scheme(yaml.safe_load(block.group(1)), default_catalogue())
     assert scheme.code == "fines_only"
     assert [g.grade for g in scheme.grades] == ["A", "N", "B", "D"]
+
+
+def test_docs_lists_names_what_is_shipped_and_the_api_answers_its_shape(
+    client: TestClient, make_key: Callable[..., str], consumer_key: Callable[..., str]
+) -> None:
+    from xinyong.lists.loader import default_declaration
+
+    text = (ROOT / "docs/lists.md").read_text(encoding="utf-8")
+    decl = default_declaration()
+    table = re.findall(r"^\| `([a-z_]+)` \| (black|red|focus) \|", text, re.MULTILINE)
+    assert {code for code, _ in table} == {x.code for x in decl.lists}
+    for code, kind in table:
+        assert decl.list(code).kind == kind  # type: ignore[union-attr]
+    for m in decl.measures:
+        assert f"`{m.code}`" in text
+    # the example answer has the keys the API answers with
+    example = re.search(r"```json\n(.*?)```", text, re.DOTALL)
+    assert example is not None
+    shape = json.loads(re.sub(r'"…"', '""', example.group(1).replace("…", "")))
+    record = json.loads((ROOT / "docs/examples/judgment_default.json").read_text("utf-8"))
+    h = {"Authorization": f"Bearer {make_key('court')}"}
+    assert client.post("/api/v1/records", json=record, headers=h).status_code == 201
+    key = consumer_key("civil_aviation", "restrict_flights_rail")
+    body = client.post(
+        "/api/v1/checks",
+        json={
+            "measure": "restrict_flights_rail",
+            "subjects": [record["subject"]["code"]],
+            "purpose": "ticket sale",
+        },
+        headers={"Authorization": f"Bearer {key}"},
+    ).json()
+    assert body.keys() == shape.keys()
+    assert body["results"][0].keys() == shape["results"][0].keys()
+    assert body["results"][0]["basis"][0].keys() == shape["results"][0]["basis"][0].keys()

@@ -2,7 +2,8 @@
 
 Schemathesis generates requests from the app's own OpenAPI schema (valid and invalid
 bodies, parameters and headers) and sends them through the real app on a real SQLite
-database, with a provider's key so that the authenticated paths are reached too. Runs are
+database, with a provider's key (a consumer's for the consumers' paths) so that the authenticated
+paths are reached too. Runs are
 derandomized so that CI is reproducible; to explore further, run
 ``schemathesis run http://127.0.0.1:8000/openapi.json`` against ``xinyong serve``
 (that is how a too-large import id that reached SQLite was found).
@@ -30,6 +31,14 @@ _engine = make_engine(_settings.database_url)
 upgrade(_engine)
 with writing(_engine) as _conn:
     KEY = create_key(_conn, Role.provider, provider_code="court", scopes=("judgment_default",))
+    CONSUMER_KEY = create_key(
+        _conn,
+        Role.consumer,
+        consumer_code="fuzzing_consumer",
+        scopes=("restrict_flights_rail", "green_channel"),
+    )
+#: Paths that consuming authorities call: fuzzed with a consumer's key.
+CONSUMER_PATHS = ("/api/v1/checks", "/api/v1/watches", "/api/v1/webhook")
 app = create_app(_settings, engine=_engine)
 schema = schemathesis.openapi.from_asgi("/openapi.json", app)
 
@@ -42,4 +51,5 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", app)
     suppress_health_check=list(HealthCheck),
 )
 def test_no_server_errors(case: Any) -> None:
-    case.call_and_validate(headers={"Authorization": f"Bearer {KEY}"}, checks=[not_a_server_error])
+    key = CONSUMER_KEY if case.path.startswith(CONSUMER_PATHS) else KEY
+    case.call_and_validate(headers={"Authorization": f"Bearer {key}"}, checks=[not_a_server_error])
