@@ -136,7 +136,7 @@ def prepare_check(
             d.subject[:32],
             d.entity_id,
             d.decision,
-            ",".join(b.short() for b in d.basis) or None,
+            ",".join([b.short() for b in d.basis]) if d.basis else None,
         )
         for i, d in enumerate(decisions)
     ]
@@ -149,23 +149,13 @@ def log_now(conn: Connection, result: CheckResult) -> None:
 
 
 def decision_json(d: Decision, measure: str) -> dict[str, Any]:
+    """A decision as the API answers it; ``basis`` holds :class:`Basis` dataclasses, which
+    orjson writes with the same field names (no per-field copying for 100,000 subjects)."""
     out: dict[str, Any] = {
         "subject": d.subject,
         "decision": d.decision,
         "measure": measure,
-        "basis": [
-            {
-                "list": b.list,
-                "record_id": b.record_id,
-                "legal_basis": b.legal_basis,
-                "since": b.since,
-                "until": b.until,
-                "document_number": b.document_number,
-                "scheme": b.scheme,
-                "grade": b.grade,
-            }
-            for b in d.basis
-        ],
+        "basis": d.basis,
     }
     if d.problem is not None:
         out["problem"] = d.problem
