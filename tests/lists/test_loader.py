@@ -64,9 +64,9 @@ def test_the_shipped_declaration(raw: dict[str, Any], catalogue: Catalogue) -> N
     }
     assert incentives >= {"green_channel", "reduce_inspections", "deposit_free"}
     assert all(decl.memoranda_of(m.code) for m in decl.measures)  # every one is published
-    assert decl.list("abnormal_operations").moves_to == "serious_illegal"  # type: ignore[union-attr]
+    assert decl.list("abnormal_operations").moves_to == "serious_illegal"
     # only the four lawful areas
-    [matcher] = decl.list("serious_dishonesty").criteria.records  # type: ignore[union-attr]
+    [matcher] = decl.list("serious_dishonesty").criteria.records
     assert set(matcher.when[0].in_ or ()) == {
         "public_health_safety",
         "fair_competition_social_order",

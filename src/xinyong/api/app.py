@@ -54,7 +54,11 @@ def create_app(
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         ensure_schema(engine)
         check_log.start()
-        dispatcher = Dispatcher(engine, settings) if settings.webhook_dispatch else None
+        dispatcher = (
+            Dispatcher(engine, settings, declaration=declaration, schemes=schemes)
+            if settings.webhook_dispatch
+            else None
+        )
         if dispatcher is not None:
             dispatcher.start()
         try:
@@ -94,12 +98,14 @@ def create_app(
     from xinyong.screening.router import router as screening_router
     from xinyong.watch.router import router as watch_router
 
+    # The check API first: routes are tried in order, and it is the hottest path.
+    # The check API first: routes are tried in order, and it is the hottest path.
+    app.include_router(checks_router, prefix=API_PREFIX)
     app.include_router(catalogue_router, prefix=API_PREFIX)
     app.include_router(ingest_router, prefix=API_PREFIX)
     app.include_router(entities_router, prefix=API_PREFIX)
     app.include_router(rating_router, prefix=API_PREFIX)
     app.include_router(lists_router, prefix=API_PREFIX)
-    app.include_router(checks_router, prefix=API_PREFIX)
     app.include_router(screening_router, prefix=API_PREFIX)
     app.include_router(watch_router, prefix=API_PREFIX)
 

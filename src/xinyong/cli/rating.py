@@ -110,19 +110,6 @@ def rate_command(
                     progress=stage,
                 )
                 bar.update(task, description="rated", total=1, completed=1)
-            if day == today:  # grades changed: lists that follow grades follow them
-                task = bar.add_task("list entries", total=None)
-                lists_refreshed(
-                    conn,
-                    catalogue,
-                    known,
-                    load_declaration(settings.lists_path, catalogue, known),
-                    None,
-                    today=today,
-                    now=utcnow(),
-                    reason="ratings",
-                )
-                bar.update(task, total=1, completed=1)
                 for s, rows in zip(chosen, results, strict=True):
                     counts: dict[str, int] = {}
                     for _sid, _score, grade, _until in rows:
@@ -136,6 +123,19 @@ def rate_command(
                             "grades": counts,
                         }
                     )
+            if day == today:  # grades changed: lists that follow grades follow them
+                task = bar.add_task("list entries", total=None)
+                lists_refreshed(
+                    conn,
+                    catalogue,
+                    known,
+                    load_declaration(settings.lists_path, catalogue, known),
+                    None,
+                    today=today,
+                    now=utcnow(),
+                    reason="ratings",
+                )
+                bar.update(task, total=1, completed=1)
         db.dispose()
     if as_json:
         print_json({"as_of": day.isoformat(), "schemes": summary})

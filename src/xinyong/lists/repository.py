@@ -223,7 +223,7 @@ _ENTRIES_ON = """
 SELECT entity_id, list_code, basis_key, record_id, scheme, grade, since, until, legal_basis,
        document_number
 FROM list_entries
-WHERE list_code IN ({lists})
+WHERE {unindexed}list_code IN ({lists})
   AND revision_from <= {p} AND (revision_to IS NULL OR revision_to > {p})
   AND since <= {p} AND (until IS NULL OR until >= {p})
   AND entity_id {in_values}
@@ -248,7 +248,10 @@ def entries_on(
     out: dict[int, list[Entry]] = {}
     if not lists or not entity_ids:
         return out
-    sql = _ENTRIES_ON.replace("{lists}", _literal_codes(lists))
+    # On SQLite, "+list_code" keeps the planner on the entity index: by the list's index it
+    # would read every entry of the list for each chunk of subjects.
+    unindexed = "+" if conn.dialect.name == "sqlite" else ""
+    sql = _ENTRIES_ON.replace("{lists}", _literal_codes(lists)).replace("{unindexed}", unindexed)
     iso = day.isoformat()
     for r in _raw_rows(conn, sql, (version, version, iso, iso), entity_ids):
         eid = int(r[0])
