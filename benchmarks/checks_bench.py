@@ -1170,16 +1170,7 @@ def in_process(store: Path, bodies: list[bytes], profile: bool) -> dict[str, Any
                 t2 = time.perf_counter()
             t3 = time.perf_counter()
             names = ("run_check (lookup, decide, log)", "commit")
-        m = result.measure
-        payload = {
-            "check_id": result.check_id,
-            "measure": m.code,
-            "kind": m.kind.value,
-            "legal_basis": m.legal_basis,
-            "on": result.day,
-            "data_version": result.data_version,
-            "results": [service.decision_json(d, m.code) for d in result.decisions],
-        }
+        payload = service.check_json(result)
         data = orjson.dumps(payload)
         t4 = time.perf_counter()
         parts["parse (Pydantic CheckIn)"].append(t1 - t0)

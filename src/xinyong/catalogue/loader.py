@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
+from typing import TypeVar
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from xinyong.catalogue.model import Catalogue
 from xinyong.errors import CatalogueError
@@ -38,6 +40,42 @@ def validation_problems(exc: ValidationError) -> list[dict[str, str]]:
         {"location": ".".join(str(x) for x in e["loc"]), "message": e["msg"]}
         for e in exc.errors(include_url=False)
     ]
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def parse_checked(
+    model: type[M],
+    raw: object,
+    check: Callable[[M], list[dict[str, str]]],
+    *,
+    source: str,
+    what: str,
+    code: str,
+) -> M:
+    """Validate a declaration read from YAML (``what``: "scheme", "lists"...) with its
+    Pydantic ``model``, then with ``check``; either failing raises :class:`CatalogueError`
+    ``code`` naming the first problem and listing all of them."""
+    if not isinstance(raw, dict):
+        raise CatalogueError(f"{source}: a {what} file is a mapping at the top level", code=code)
+    try:
+        found = model.model_validate(raw)
+    except ValidationError as exc:
+        problems = validation_problems(exc)
+        first = problems[0]
+        raise CatalogueError(
+            f"{source}: {first['location'] or what}: {first['message']}",
+            code=code,
+            problems=problems,
+        ) from None
+    problems = check(found)
+    if problems:
+        first = problems[0]
+        raise CatalogueError(
+            f"{source}: {first['location']}: {first['message']}", code=code, problems=problems
+        )
+    return found
 
 
 def parse_catalogue(raw: object, *, source: str = "<catalogue>") -> Catalogue:

@@ -141,17 +141,7 @@ async def post_check(
             "the check could not be logged; it was not answered: try again",
             code="check_log_unavailable",
         ) from exc
-    m = result.measure
-    payload = {
-        "check_id": result.check_id,
-        "measure": m.code,
-        "kind": m.kind.value,
-        "legal_basis": m.legal_basis,
-        "on": result.day,
-        "data_version": result.data_version,
-        "results": [service.decision_json(d, m.code) for d in result.decisions],
-    }
-    return Response(orjson.dumps(payload), media_type="application/json")
+    return Response(orjson.dumps(service.check_json(result)), media_type="application/json")
 
 
 @router.get("/checks/log", responses={403: {"description": "not_a_consumer"}})

@@ -162,6 +162,20 @@ def decision_json(d: Decision, measure: str) -> dict[str, Any]:
     return out
 
 
+def check_json(result: CheckResult) -> dict[str, Any]:
+    """A check's answer, as the API and ``xinyong check --json`` give it."""
+    m = result.measure
+    return {
+        "check_id": result.check_id,
+        "measure": m.code,
+        "kind": m.kind.value,
+        "legal_basis": m.legal_basis,
+        "on": result.day,
+        "data_version": result.data_version,
+        "results": [decision_json(d, m.code) for d in result.decisions],
+    }
+
+
 def check_of(conn: Connection, check_id: str, asker: Asker | None) -> dict[str, Any]:
     """A logged check; a consumer sees only its own (``None``: an administrator)."""
     found = repo.get_check(conn, check_id[:24])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import getpass
-from typing import Any
 
 import typer
 from rich.table import Table
@@ -59,15 +58,7 @@ def check_command(
             service.log_now(conn, result)
         engine.dispose()
     m = result.measure
-    out: dict[str, Any] = {
-        "check_id": result.check_id,
-        "measure": m.code,
-        "kind": m.kind.value,
-        "legal_basis": m.legal_basis,
-        "on": result.day.isoformat(),
-        "data_version": result.data_version,
-        "results": [service.decision_json(d, m.code) for d in result.decisions],
-    }
+    out = service.check_json(result)
     if as_json:
         print_json(out)
         return

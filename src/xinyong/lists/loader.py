@@ -19,11 +19,8 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import ValidationError
-
-from xinyong.catalogue.loader import default_catalogue, read_declaration, validation_problems
+from xinyong.catalogue.loader import default_catalogue, parse_checked, read_declaration
 from xinyong.catalogue.model import Catalogue, FieldType, SubjectKind
-from xinyong.errors import CatalogueError
 from xinyong.lists.model import (
     LISTED_SUBJECT,
     Decider,
@@ -54,29 +51,14 @@ def parse_declaration(
     *,
     source: str = "<lists>",
 ) -> Declaration:
-    if not isinstance(raw, dict):
-        raise CatalogueError(
-            f"{source}: lists are a mapping at the top level", code="invalid_lists"
-        )
-    try:
-        decl = Declaration.model_validate(raw)
-    except ValidationError as exc:
-        problems = validation_problems(exc)
-        first = problems[0]
-        raise CatalogueError(
-            f"{source}: {first['location'] or 'lists'}: {first['message']}",
-            code="invalid_lists",
-            problems=problems,
-        ) from None
-    problems = check_declaration(decl, catalogue, schemes)
-    if problems:
-        first = problems[0]
-        raise CatalogueError(
-            f"{source}: {first['location']}: {first['message']}",
-            code="invalid_lists",
-            problems=problems,
-        )
-    return decl
+    return parse_checked(
+        Declaration,
+        raw,
+        lambda decl: check_declaration(decl, catalogue, schemes),
+        source=source,
+        what="lists",
+        code="invalid_lists",
+    )
 
 
 def check_declaration(

@@ -11,9 +11,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import ValidationError
-
-from xinyong.catalogue.loader import default_catalogue, read_declaration, validation_problems
+from xinyong.catalogue.loader import default_catalogue, parse_checked, read_declaration
 from xinyong.catalogue.model import Catalogue, FieldType, RecordType, SubjectKind
 from xinyong.errors import CatalogueError
 from xinyong.rating.model import Condition, Matcher, Scheme
@@ -27,29 +25,14 @@ def load_scheme(path: Path | str, catalogue: Catalogue) -> Scheme:
 
 
 def parse_scheme(raw: object, catalogue: Catalogue, *, source: str = "<scheme>") -> Scheme:
-    if not isinstance(raw, dict):
-        raise CatalogueError(
-            f"{source}: a scheme is a mapping at the top level", code="invalid_scheme"
-        )
-    try:
-        scheme = Scheme.model_validate(raw)
-    except ValidationError as exc:
-        problems = validation_problems(exc)
-        first = problems[0]
-        raise CatalogueError(
-            f"{source}: {first['location'] or 'scheme'}: {first['message']}",
-            code="invalid_scheme",
-            problems=problems,
-        ) from None
-    problems = check_against_catalogue(scheme, catalogue)
-    if problems:
-        first = problems[0]
-        raise CatalogueError(
-            f"{source}: {first['location']}: {first['message']}",
-            code="invalid_scheme",
-            problems=problems,
-        )
-    return scheme
+    return parse_checked(
+        Scheme,
+        raw,
+        lambda scheme: check_against_catalogue(scheme, catalogue),
+        source=source,
+        what="scheme",
+        code="invalid_scheme",
+    )
 
 
 def check_against_catalogue(scheme: Scheme, catalogue: Catalogue) -> list[dict[str, str]]:
