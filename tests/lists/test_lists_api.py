@@ -152,3 +152,32 @@ def test_a_measure_no_memorandum_publishes_cannot_be_applied(
             headers=bearer(consumer_key("civil_aviation", "restrict_flights_rail")),
         )
         assert (r.status_code, r.json()["code"]) == (409, "measure_not_published")
+
+
+def test_serious_dishonesty_is_listed_after_the_notice_period(
+    client: TestClient, make_key: Callable[..., str]
+) -> None:
+    env = bearer(make_key("ecology_environment"))
+    early, waiting = uscc(31), uscc(32)
+    for prid, code, served in (("S1", early, days_ago(40)), ("S2", waiting, days_ago(3))):
+        record = {
+            "record_type": "serious_dishonesty",
+            "provider_record_id": prid,
+            "subject": {"kind": "organisation", "code": code, "name": "厦门排污有限公司"},
+            "decided_on": days_ago(40),
+            "legal_basis": "《环境保护法》第六十三条",
+            "document_number": f"厦环失信〔2026〕{prid}号",
+            "fields": {
+                "area": "public_health_safety",
+                "list_name": "生态环境领域严重失信主体名单",
+                "conduct": "篡改监测数据",
+                "notice_served_on": served,
+                "authority_name": "厦门市生态环境局",
+            },
+        }
+        r = client.post("/api/v1/records", json=record, headers=env)
+        assert r.status_code == 201, r.text
+    listed = client.get("/api/v1/lists/serious_dishonesty").json()
+    assert [e["subject"]["code"] for e in listed["entries"]] == [early]  # 10 days' notice
+    [entry] = listed["entries"]
+    assert entry["since"] == days_ago(30)

@@ -85,11 +85,23 @@ def _first(*days: dt.date | None) -> dt.date | None:
     return min(known) if known else None
 
 
+def _date(value: object) -> dt.date | None:
+    """A date field's value: stored as ISO text (the rating engines' typing keeps it so)."""
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
+
+
 def _start(lst: ListDecl, rec: ListRecord) -> dt.date | None:
     start = rec.record.decided_on
     if lst.notice.required and lst.notice.served_field is not None:
-        served = rec.record.fields.get(lst.notice.served_field)
-        if not isinstance(served, dt.date):
+        served = _date(rec.record.fields.get(lst.notice.served_field))
+        if served is None:
             return None  # no notice, no listing
         start = max(start, served + dt.timedelta(days=lst.notice.days))
     return start
