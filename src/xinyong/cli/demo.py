@@ -111,6 +111,7 @@ def _build(
             settings,
             files_to_import(data_dir, None),
             progress_for=lambda file, _code: bar_for(bar, f"importing {file.name}"),
+            refresh_lists=False,  # once for everyone after rating, below
         )
     for summary in summaries:
         if summary.rejected:
@@ -136,7 +137,7 @@ def _build(
             progress=stage,
         )
         bar.update(task, description=f"rated everyone ({', '.join(schemes)})")
-        task = bar.add_task("list entries from grades", total=None)
+        task = bar.add_task("list entries", total=None)
         lists_refreshed(
             conn,
             catalogue,
@@ -145,7 +146,7 @@ def _build(
             None,
             today=today,
             now=utcnow(),
-            reason="demo ratings",
+            reason="demo city",
         )
         bar.update(task, total=1, completed=1)
     keys_file = Path("var/demo-keys.txt")

@@ -78,12 +78,14 @@ def import_bytes(
     provider_code: str,
     progress: Progress | None = None,
     declaration: Declaration | None = None,
+    refresh_lists: bool = True,
 ) -> ImportSummary:
     """Import one file's content for one provider; see the module's docs.
 
     When the last chunk is in, the list entries of the subjects it touched are refreshed
     (``declaration``: the lists in force, by default those of the settings) in the
-    transaction that marks the import completed.
+    transaction that marks the import completed. ``refresh_lists=False`` leaves that to
+    the caller, who then re-evaluates every list once (the demo, after many files).
     """
     summary = ImportSummary(file=name, provider=provider_code)
     if catalogue.provider(provider_code) is None:
@@ -164,13 +166,14 @@ def import_bytes(
             if progress:
                 progress(done, total)
     summary.errors.sort(key=lambda e: e.row)
-    schemes = load_schemes(settings.schemes_dir, catalogue)
-    if declaration is None:
-        declaration = load_declaration(settings.lists_path, catalogue, schemes)
     with writing(engine) as conn:
-        import_changed(
-            conn, catalogue, schemes, declaration, summary.import_id, today=today, now=utcnow()
-        )
+        if refresh_lists:
+            schemes = load_schemes(settings.schemes_dir, catalogue)
+            if declaration is None:
+                declaration = load_declaration(settings.lists_path, catalogue, schemes)
+            import_changed(
+                conn, catalogue, schemes, declaration, summary.import_id, today=today, now=utcnow()
+            )
         import_repo.finish(conn, summary.import_id, "completed", utcnow())
     return summary
 
@@ -199,6 +202,7 @@ def import_files(
     files: list[tuple[Path, str]],
     *,
     progress_for: Callable[[Path, str], Progress] | None = None,
+    refresh_lists: bool = True,
 ) -> tuple[list[ImportSummary], list[RowError]]:
     """Import (file, provider) pairs one after the other.
 
@@ -225,6 +229,7 @@ def import_files(
                     name=file.name,
                     provider_code=provider,
                     progress=progress_for(file, provider) if progress_for else None,
+                    refresh_lists=refresh_lists,
                 )
             )
         except XinyongError as exc:
