@@ -85,8 +85,9 @@ def _first(*days: dt.date | None) -> dt.date | None:
     return min(known) if known else None
 
 
-def _date(value: object) -> dt.date | None:
-    """A date field's value: stored as ISO text (the rating engines' typing keeps it so)."""
+def as_date(value: object) -> dt.date | None:
+    """A date from a date, or from ISO text (how date fields, and dates read from SQLite
+    without SQLAlchemy, arrive); ``None`` for anything else."""
     if isinstance(value, dt.date):
         return value
     if isinstance(value, str):
@@ -100,7 +101,7 @@ def _date(value: object) -> dt.date | None:
 def _start(lst: ListDecl, rec: ListRecord) -> dt.date | None:
     start = rec.record.decided_on
     if lst.notice.required and lst.notice.served_field is not None:
-        served = _date(rec.record.fields.get(lst.notice.served_field))
+        served = as_date(rec.record.fields.get(lst.notice.served_field))
         if served is None:
             return None  # no notice, no listing
         start = max(start, served + dt.timedelta(days=lst.notice.days))

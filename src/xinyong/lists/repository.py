@@ -35,7 +35,7 @@ from xinyong.db.tables import (
     record_versions,
     records,
 )
-from xinyong.lists.entries import Entry, Grade, ListRecord
+from xinyong.lists.entries import Entry, Grade, ListRecord, as_date
 from xinyong.rating.evaluate import RatingRecord
 from xinyong.rating.inputs import typed_value
 
@@ -231,6 +231,12 @@ ORDER BY entity_id, since, id
 """
 
 
+def _required(value: Any) -> dt.date:
+    found = as_date(value)
+    assert found is not None
+    return found
+
+
 def _literal_codes(codes: Sequence[str]) -> str:
     """Declaration codes (``[a-z][a-z0-9_]*``) as SQL literals."""
     assert all(re.fullmatch(r"[a-z][a-z0-9_]*", c) for c in codes)
@@ -262,8 +268,8 @@ def entries_on(
             r[3],
             r[4],
             r[5],
-            _day(r[6]),
-            _day(r[7]) if r[7] else None,
+            _required(r[6]),
+            as_date(r[7]),
             r[8],
             r[9],
         )
@@ -300,10 +306,6 @@ def _one_subject_sql(conn: Connection, lists: tuple[str, ...]) -> tuple[str, tup
     return found
 
 
-def _day(value: Any) -> dt.date:
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
-
-
 def one_subject(
     conn: Connection, code: str, lists: Sequence[str], day: dt.date
 ) -> tuple[tuple[int, str] | None, int, dict[int, list[Entry]]]:
@@ -333,8 +335,8 @@ def one_subject(
             r[5],
             r[6],
             r[7],
-            _day(r[8]),
-            _day(r[9]) if r[9] else None,
+            _required(r[8]),
+            as_date(r[9]),
             r[10],
             r[11],
         )

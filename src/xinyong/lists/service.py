@@ -13,11 +13,12 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection
 
-from xinyong.catalogue.model import Catalogue, FieldType
+from xinyong.catalogue.model import Catalogue
 from xinyong.errors import BadRequest
 from xinyong.lists import repository as repo
 from xinyong.lists.entries import diff, entries_of
 from xinyong.lists.model import Declaration
+from xinyong.rating.service import field_types
 
 
 def record_types(decl: Declaration) -> list[str]:
@@ -30,10 +31,6 @@ def wanted_grades(decl: Declaration) -> list[tuple[str, str]]:
     return sorted(
         {(g.scheme, grade) for lst in decl.lists for g in lst.criteria.grades for grade in g.in_}
     )
-
-
-def _field_types(catalogue: Catalogue) -> dict[str, dict[str, FieldType]]:
-    return {rt.code: {f.code: f.type for f in rt.fields} for rt in catalogue.record_types}
 
 
 @dataclass(frozen=True)
@@ -59,7 +56,7 @@ def refresh(
     """Bring the entries of ``entity_ids`` (``None``: every subject) up to date."""
     if entity_ids is not None and not entity_ids:
         return Refreshed(None, [])
-    records = repo.list_records(conn, record_types(decl), _field_types(catalogue), entity_ids)
+    records = repo.list_records(conn, record_types(decl), field_types(catalogue), entity_ids)
     grades = repo.grades(conn, wanted_grades(decl), entity_ids)
     wanted = entries_of(decl, records, grades)
     current = repo.open_entries(conn, entity_ids)

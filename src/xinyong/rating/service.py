@@ -67,7 +67,7 @@ def knowledge_cutoff(as_of: dt.date, today: dt.date, timezone: str) -> dt.dateti
     return end.astimezone(dt.UTC)
 
 
-def _field_types(catalogue: Catalogue) -> dict[str, dict[str, FieldType]]:
+def field_types(catalogue: Catalogue) -> dict[str, dict[str, FieldType]]:
     return {rt.code: {f.code: f.type for f in rt.fields} for rt in catalogue.record_types}
 
 
@@ -86,7 +86,7 @@ def load_records(
     cutoff: dt.datetime | None,
 ) -> dict[int, list[RatingRecord]]:
     types = sorted({t for s in schemes for t in s.record_types()})
-    spec = _field_types(catalogue)
+    spec = field_types(catalogue)
     out: dict[int, list[RatingRecord]] = defaultdict(list)
     for row in repo.record_rows(conn, types, cutoff=cutoff, entity_ids=entity_ids):
         out[int(row[0])].append(to_record(row, spec))
