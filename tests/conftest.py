@@ -23,7 +23,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 
 from xinyong.api.app import create_app
-from xinyong.auth.keys import Role, create_key
+from xinyong.auth.keys import Role, create_key, create_subject_token
 from xinyong.catalogue import default_catalogue
 from xinyong.catalogue.model import Catalogue
 from xinyong.db.engine import make_engine, writing
@@ -136,6 +136,18 @@ def consumer_key(engine: Engine) -> Callable[..., str]:
     def make(consumer: str, *measures: str) -> str:
         with writing(engine) as conn:
             return create_key(conn, Role.consumer, consumer_code=consumer, scopes=measures)
+
+    return make
+
+
+@pytest.fixture
+def subject_key(engine: Engine) -> Callable[[str], str]:
+    """``subject_key(code)``: a subject token for the subject with this USCC or identity
+    number (what ``xinyong subjects token CODE`` prints)."""
+
+    def make(code: str) -> str:
+        with writing(engine) as conn:
+            return create_subject_token(conn, code, hours=24)
 
     return make
 

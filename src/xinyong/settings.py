@@ -51,6 +51,17 @@ class Settings(BaseSettings):
         default=DATA_DIR / "lists.yaml",
         description="The lists, measures and memoranda of joint incentives and sanctions.",
     )
+    rights_path: Path = Field(
+        default=DATA_DIR / "rights.yaml",
+        description="Subjects' rights: objection and restoration deadlines, the working-day "
+        "calendar, the access log's retention, subject sign-in.",
+    )
+    identity_verifier: str = Field(
+        default="token",
+        pattern="^(token)$",
+        description="How a person proves who they are at sign-in: 'token' (a subject access "
+        "token from `xinyong subjects token`). An OIDC verifier plugs in here.",
+    )
     timezone: str = Field(default="Asia/Shanghai", description="Where 'today' is decided.")
     max_request_bytes: int = Field(
         default=10 * 1024 * 1024, description="Largest JSON request body accepted."

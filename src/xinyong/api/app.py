@@ -25,6 +25,7 @@ from xinyong.lists.loader import load_declaration
 from xinyong.lists.model import Declaration
 from xinyong.rating.loader import load_schemes
 from xinyong.rating.model import Scheme
+from xinyong.rights.model import Rights, load_rights
 from xinyong.settings import Settings, get_settings
 from xinyong.watch.dispatcher import Dispatcher
 
@@ -38,6 +39,7 @@ def create_app(
     catalogue: Catalogue | None = None,
     schemes: dict[str, Scheme] | None = None,
     declaration: Declaration | None = None,
+    rights: Rights | None = None,
 ) -> FastAPI:
     """Build the ASGI application. The schema is created or migrated on start-up."""
     settings = settings or get_settings()
@@ -48,6 +50,8 @@ def create_app(
 
     if declaration is None:
         declaration = load_declaration(settings.lists_path, catalogue, schemes)
+    if rights is None:
+        rights = load_rights(settings.rights_path, catalogue)
     check_log = CheckLogWriter(engine)
 
     @asynccontextmanager
@@ -81,6 +85,7 @@ def create_app(
     app.state.catalogue = catalogue
     app.state.schemes = schemes
     app.state.declaration = declaration
+    app.state.rights = rights
     app.state.check_log = check_log
     app.state.check_reader = LoopReader(engine)
     app.state.keys = KeyCache(settings.key_cache_seconds)
@@ -89,16 +94,19 @@ def create_app(
         BodySizeLimit, limit=settings.max_request_bytes, upload_limit=settings.max_upload_bytes
     )
 
+    from xinyong.audit.router import router as audit_router
     from xinyong.catalogue.router import router as catalogue_router
     from xinyong.checks.router import router as checks_router
     from xinyong.entities.router import router as entities_router
     from xinyong.ingest.router import router as ingest_router
     from xinyong.lists.router import router as lists_router
+    from xinyong.me.router import router as me_router
+    from xinyong.objections.router import router as objections_router
     from xinyong.rating.router import router as rating_router
+    from xinyong.restorations.router import router as restorations_router
     from xinyong.screening.router import router as screening_router
     from xinyong.watch.router import router as watch_router
 
-    # The check API first: routes are tried in order, and it is the hottest path.
     # The check API first: routes are tried in order, and it is the hottest path.
     app.include_router(checks_router, prefix=API_PREFIX)
     app.include_router(catalogue_router, prefix=API_PREFIX)
@@ -108,6 +116,10 @@ def create_app(
     app.include_router(lists_router, prefix=API_PREFIX)
     app.include_router(screening_router, prefix=API_PREFIX)
     app.include_router(watch_router, prefix=API_PREFIX)
+    app.include_router(objections_router, prefix=API_PREFIX)
+    app.include_router(restorations_router, prefix=API_PREFIX)
+    app.include_router(me_router, prefix=API_PREFIX)
+    app.include_router(audit_router, prefix=API_PREFIX)
 
     @app.get(f"{API_PREFIX}/health", tags=["meta"])
     def health() -> dict[str, str]:

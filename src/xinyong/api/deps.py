@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Cookie, Depends, Header, Request
 from sqlalchemy import Connection, Engine
 
 from xinyong.auth.keys import Principal, Role, authenticate
@@ -14,7 +14,11 @@ from xinyong.db.engine import writing
 from xinyong.errors import Forbidden, Unauthorized
 from xinyong.lists.model import Declaration
 from xinyong.rating.model import Scheme
+from xinyong.rights.model import Rights
 from xinyong.settings import Settings
+
+#: The cookie that carries a signed-in person's session key (see ``xinyong.me.session``).
+SESSION_COOKIE = "xinyong_session"
 
 
 def get_engine(request: Request) -> Engine:
@@ -61,8 +65,11 @@ def optional_principal(
     conn: Annotated[Connection, Depends(reading)],
     authorization: Annotated[str | None, Header()] = None,
     x_api_key: Annotated[str | None, Header()] = None,
+    xinyong_session: Annotated[str | None, Cookie()] = None,
 ) -> Principal | None:
-    key = key_from(authorization, x_api_key)
+    """The caller: an API key (``Authorization: Bearer`` or ``X-API-Key``), or a signed-in
+    person's session cookie; ``None`` for the public."""
+    key = key_from(authorization, x_api_key) or (xinyong_session or "").strip() or None
     return authenticate(conn, key) if key else None
 
 
@@ -91,6 +98,43 @@ def consumer(caller: Annotated[Principal, Depends(principal)]) -> Principal:
     return caller
 
 
+def subject(caller: Annotated[Principal, Depends(principal)]) -> Principal:
+    if caller.role is not Role.subject or not caller.subject_code:
+        raise Forbidden(
+            "only a subject, signed in or with a subject token, may do this",
+            code="not_a_subject",
+        )
+    return caller
+
+
+def authority(caller: Annotated[Principal, Depends(principal)]) -> Principal:
+    if not caller.is_authority:
+        raise Forbidden(
+            "only an authority's key (provider, consumer or administrator) may do this",
+            code="not_an_authority",
+        )
+    return caller
+
+
+def admin(caller: Annotated[Principal, Depends(principal)]) -> Principal:
+    if caller.role is not Role.admin:
+        raise Forbidden("only a platform administrator may do this", code="not_an_admin")
+    return caller
+
+
+def auditor(caller: Annotated[Principal, Depends(principal)]) -> Principal:
+    if caller.role not in (Role.auditor, Role.admin):
+        raise Forbidden(
+            "only an auditor or a platform administrator may do this", code="not_an_auditor"
+        )
+    return caller
+
+
+def get_rights(request: Request) -> Rights:
+    rights: Rights = request.app.state.rights
+    return rights
+
+
 def get_declaration(request: Request) -> Declaration:
     declaration: Declaration = request.app.state.declaration
     return declaration
@@ -107,3 +151,8 @@ MaybeCaller = Annotated[Principal | None, Depends(optional_principal)]
 ProviderCaller = Annotated[Principal, Depends(provider)]
 ConsumerCaller = Annotated[Principal, Depends(consumer)]
 DeclarationDep = Annotated[Declaration, Depends(get_declaration)]
+RightsDep = Annotated[Rights, Depends(get_rights)]
+SubjectCaller = Annotated[Principal, Depends(subject)]
+AuthorityCaller = Annotated[Principal, Depends(authority)]
+AdminCaller = Annotated[Principal, Depends(admin)]
+AuditorCaller = Annotated[Principal, Depends(auditor)]

@@ -7,6 +7,7 @@ bytes) is compared by its hash in constant time. A fast hash is right here: the 
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import secrets
@@ -24,9 +25,15 @@ from xinyong.errors import Unauthorized
 
 
 class Role(StrEnum):
-    provider = "provider"
-    consumer = "consumer"
-    admin = "admin"
+    provider = "provider"  # a provider authority: submits records, decides on them
+    consumer = "consumer"  # a consuming authority: checks subjects, applies measures
+    admin = "admin"  # the platform administrator
+    auditor = "auditor"  # reads the audit log and verifies it; nothing else
+    subject = "subject"  # a subject (or its representative) acting on its own file
+
+
+#: Roles that act for an authority and may read non-public data with a stated purpose.
+AUTHORITY_ROLES = frozenset({Role.provider, Role.consumer, Role.admin})
 
 
 @dataclass(frozen=True)
@@ -38,6 +45,37 @@ class Principal:
     provider_code: str | None = None
     consumer_code: str | None = None
     scopes: tuple[str, ...] = ()
+    subject_code: str | None = None
+
+    @property
+    def is_authority(self) -> bool:
+        """An authority's key (provider, consumer, administrator): it may read non-public
+        data with a stated purpose, and such reads are logged for the subject to see."""
+        return self.role in AUTHORITY_ROLES
+
+    @property
+    def authority_code(self) -> str:
+        """Who reads, as the subject's access log names it."""
+        if self.role is Role.provider:
+            return self.provider_code or "provider"
+        if self.role is Role.consumer:
+            return self.consumer_code or "consumer"
+        return self.role.value
+
+    @property
+    def actor(self) -> str:
+        """Who acted, as the audit log names it (never a person's identity number)."""
+        if self.role is Role.subject:
+            return f"subject#{self.key_id}"
+        return f"{self.role.value}:{self.authority_code}#{self.key_id}"
+
+
+def may_use_codes(caller: Principal | None, code: str) -> bool:
+    """Whether ``caller`` may address a subject by its identity number (not only by its
+    public id): authorities, and a subject for itself."""
+    if caller is None:
+        return False
+    return caller.is_authority or caller.subject_code == code.strip().upper()
 
 
 def _hash(secret: str) -> str:
@@ -52,6 +90,8 @@ def create_key(
     consumer_code: str | None = None,
     scopes: tuple[str, ...] = (),
     label: str | None = None,
+    subject_code: str | None = None,
+    expires_at: dt.datetime | None = None,
 ) -> str:
     """Store a new key and return it in full. It cannot be shown again."""
     prefix = secrets.token_hex(6)
@@ -67,9 +107,25 @@ def create_key(
             label=label,
             active=True,
             created_at=utcnow(),
+            subject_code=subject_code,
+            expires_at=expires_at,
         )
     )
     return f"xy_{prefix}_{secret}"
+
+
+def create_subject_token(
+    conn: Connection, subject_code: str, *, hours: float, label: str | None = None
+) -> str:
+    """A key for one subject acting on its own file, valid for ``hours``: issued by
+    ``xinyong subjects token`` (demo, tests) and by sign-in (a session)."""
+    return create_key(
+        conn,
+        Role.subject,
+        subject_code=subject_code,
+        label=label,
+        expires_at=utcnow() + dt.timedelta(hours=hours),
+    )
 
 
 def authenticate(conn: Connection, key: str) -> Principal:
@@ -86,12 +142,15 @@ def authenticate(conn: Connection, key: str) -> Principal:
     )
     if row is None or not hmac.compare_digest(row["secret_hash"], _hash(parts[2])):
         raise Unauthorized("the API key is not valid", code="invalid_api_key")
+    if row["expires_at"] is not None and row["expires_at"] <= utcnow():
+        raise Unauthorized("the key or session has expired", code="expired_api_key")
     return Principal(
         key_id=row["id"],
         role=Role(row["role"]),
         provider_code=row["provider_code"],
         consumer_code=row["consumer_code"],
         scopes=tuple(row["scopes"] or ()),
+        subject_code=row["subject_code"],
     )
 
 

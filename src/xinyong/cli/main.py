@@ -5,17 +5,21 @@ from __future__ import annotations
 import typer
 
 from xinyong.cli import (
+    audit,
     catalogue,
     check,
     db,
     demo,
+    expire,
     generate,
     importing,
     keys,
     lists,
+    objections,
     rating,
     screening,
     serve,
+    subjects,
     template,
     webhooks,
 )
@@ -33,6 +37,9 @@ app.add_typer(keys.app, name="keys")
 app.add_typer(lists.app, name="lists")
 app.add_typer(screening.app, name="screening")
 app.add_typer(webhooks.app, name="webhooks")
+app.add_typer(audit.app, name="audit")
+app.add_typer(objections.app, name="objections")
+app.add_typer(subjects.app, name="subjects")
 app.add_typer(rating.schemes_app, name="schemes")
 app.command("rate")(rating.rate_command)
 app.command("check")(check.check_command)
@@ -42,6 +49,7 @@ app.command("serve")(serve.serve)
 app.command("template")(template.template)
 app.command("generate")(generate.generate)
 app.command("demo")(demo.demo)
+app.command("expire")(expire.expire_command)
 
 
 def main() -> None:  # pragma: no cover - console entry point

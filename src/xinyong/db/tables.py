@@ -17,6 +17,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -152,6 +153,8 @@ api_keys = Table(
     Column("label", String(256), nullable=True),
     Column("active", Boolean, nullable=False, default=True),
     Column("created_at", UTCDateTime(), nullable=False),
+    Column("subject_code", String(32), nullable=True, comment="subject tokens and sessions"),
+    Column("expires_at", UTCDateTime(), nullable=True, comment="null: until deactivated"),
 )
 
 ratings = Table(
@@ -299,4 +302,144 @@ screening_decisions = Table(
     Column("decided_by", String(64), nullable=True, comment="the key's authority"),
     Column("decided_at", UTCDateTime(), nullable=False),
     Index(None, "normalised_name", "entity_id"),
+)
+
+
+# --- Subjects' rights and accountability --------------------------------------------------
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False, comment="1, 2, 3, ..."),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("actor", String(128), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("target", String(128), nullable=True),
+    Column("details", Text, nullable=False, comment="canonical JSON, as hashed"),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+objections = Table(
+    "objections",
+    metadata,
+    Column("id", String(24), primary_key=True),
+    Column("entity_id", ForeignKey("entities.id"), nullable=False),
+    Column("target_type", String(16), nullable=False, comment="record, publicity, listing, ..."),
+    Column("target", String(128), nullable=False, comment="as the subject gave it"),
+    Column("record_id", String(24), nullable=True),
+    Column("list_code", String(64), nullable=True),
+    Column("scheme", String(64), nullable=True),
+    Column("restoration_id", String(24), nullable=True),
+    Column("decider", String(64), nullable=False, comment="provider code, or 'platform'"),
+    Column("grounds", String(32), nullable=False),
+    Column("statement", Text, nullable=False),
+    Column("filed_by", String(128), nullable=False),
+    Column("filed_at", UTCDateTime(), nullable=False),
+    Column("filed_on", Date, nullable=False),
+    Column("due_on", Date, nullable=False, comment="last working day to decide"),
+    Column("extended_at", UTCDateTime(), nullable=True),
+    Column("extension_reasons", Text, nullable=True),
+    Column("escalated_at", UTCDateTime(), nullable=True),
+    Column("status", String(16), nullable=False, comment="open or decided"),
+    Column("outcome", String(16), nullable=True, comment="corrected, deleted, upheld, ..."),
+    Column("reasons", Text, nullable=True),
+    Column("verification", Text, nullable=True),
+    Column("corrected_version", Integer, nullable=True),
+    Column("decided_at", UTCDateTime(), nullable=True),
+    Column("decided_by", String(128), nullable=True),
+    Index(None, "entity_id"),
+    Index(None, "record_id"),
+    Index(None, "status", "due_on"),
+    Index(None, "decider", "status"),
+)
+
+objection_events = Table(
+    "objection_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("objection_id", ForeignKey("objections.id"), nullable=False, index=True),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("actor", String(128), nullable=False),
+    Column("step", String(32), nullable=False),
+    Column("details", JSON, nullable=False),
+)
+
+statements = Table(
+    "statements",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("entity_id", ForeignKey("entities.id"), nullable=False, index=True),
+    Column("record_id", String(24), nullable=True, index=True),
+    Column("objection_id", String(24), nullable=True),
+    Column("text", Text, nullable=False),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("withdrawn_at", UTCDateTime(), nullable=True),
+)
+
+restorations = Table(
+    "restorations",
+    metadata,
+    Column("id", String(24), primary_key=True),
+    Column("record_id", ForeignKey("records.id"), nullable=False, index=True),
+    Column("record_version", Integer, nullable=False),
+    Column("entity_id", ForeignKey("entities.id"), nullable=False, index=True),
+    Column("decider", String(64), nullable=False, comment="the provider that decides"),
+    Column("commitment", Text, nullable=False),
+    Column("filed_by", String(128), nullable=False),
+    Column("filed_at", UTCDateTime(), nullable=False),
+    Column("filed_on", Date, nullable=False),
+    Column("due_on", Date, nullable=False, comment="last working day to decide"),
+    Column("status", String(16), nullable=False, comment="pending, approved or rejected"),
+    Column("reasons", Text, nullable=True),
+    Column("decided_at", UTCDateTime(), nullable=True),
+    Column("decided_by", String(128), nullable=True),
+    Index(None, "decider", "status"),
+)
+
+restoration_evidence = Table(
+    "restoration_evidence",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("restoration_id", ForeignKey("restorations.id"), nullable=False, index=True),
+    Column("filename", String(256), nullable=False),
+    Column("media_type", String(128), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("content", LargeBinary, nullable=False),
+)
+
+hidden_records = Table(
+    "hidden_records",
+    metadata,
+    Column("record_id", ForeignKey("records.id"), primary_key=True),
+    Column("entity_id", ForeignKey("entities.id"), nullable=False, index=True),
+    Column("hidden_at", UTCDateTime(), nullable=False),
+)
+
+access_log = Table(
+    "access_log",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("entity_id", ForeignKey("entities.id"), nullable=False),
+    Column("reader_role", String(16), nullable=False),
+    Column("reader", String(64), nullable=False, comment="the authority's code"),
+    Column("key_id", Integer, nullable=True),
+    Column("purpose", Text, nullable=False),
+    Column("legal_basis", Text, nullable=True),
+    Column("what", String(128), nullable=False, comment="e.g. file, rating:city_grade"),
+    Column("record_ids", JSON, nullable=True),
+    Index(None, "entity_id", "at"),
+    Index(None, "at"),
+)
+
+record_expiries = Table(
+    "record_expiries",
+    metadata,
+    Column("record_id", ForeignKey("records.id"), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("expired_on", Date, nullable=False, comment="first day no longer public"),
+    Column("recorded_at", UTCDateTime(), nullable=False),
+    Index(None, "expired_on"),
 )

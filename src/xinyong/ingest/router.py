@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-import polars as pl
 from fastapi import APIRouter, File, Path, Query, UploadFile
 from fastapi.responses import JSONResponse, PlainTextResponse
 from sqlalchemy import Connection
@@ -20,14 +19,12 @@ from xinyong.api.deps import (
     Writing,
 )
 from xinyong.auth.keys import Principal, Role
-from xinyong.catalogue.model import Catalogue
 from xinyong.changes import records_changed
 from xinyong.db.types import utcnow
 from xinyong.errors import Forbidden, NotFound, ValidationFailed
 from xinyong.ingest import repository as import_repo
 from xinyong.ingest.importer import import_bytes, today_in
-from xinyong.ingest.problems import RowError, error_report_csv
-from xinyong.ingest.readers import ROW, table_from_records
+from xinyong.ingest.problems import error_report_csv
 from xinyong.ingest.schemas import (
     BatchIn,
     BatchItem,
@@ -38,53 +35,13 @@ from xinyong.ingest.schemas import (
     RecordOut,
     RowProblem,
 )
-from xinyong.ingest.validate import validate_table
-from xinyong.lists.model import Declaration
-from xinyong.rating.model import Scheme
-from xinyong.settings import Settings
-from xinyong.store.service import EndReason, Written, end_record, write_rows
+from xinyong.ingest.submit import submit_objects
+from xinyong.store.service import EndReason, end_record
 
 router = APIRouter(tags=["records"])
 
 #: An import's id: a positive integer within what both databases store.
 ImportId = Annotated[int, Path(ge=1, le=2**31 - 1, description="the import's id")]
-
-
-def _submit(
-    conn: Connection,
-    objects: list[dict[str, Any]],
-    caller: Principal,
-    catalogue: Catalogue,
-    settings: Settings,
-    schemes: dict[str, Scheme],
-    declaration: Declaration,
-) -> tuple[Written, list[RowError]]:
-    provider = caller.provider_code or ""
-    table, errors = table_from_records(list(enumerate(objects)), catalogue, file="request")
-    checked = validate_table(table, catalogue, provider, file="request", today=today_in(settings))
-    errors += checked.errors
-    out_of_scope = ~pl.col("record_type").is_in(list(caller.scopes))
-    for row, rtype in checked.rows.filter(out_of_scope).select(ROW, "record_type").iter_rows():
-        errors.append(
-            RowError(
-                "request", row, "record_type", "out_of_scope", f"this key may not submit {rtype!r}"
-            )
-        )
-    rows = checked.rows.filter(~out_of_scope)
-    now = utcnow()
-    written = write_rows(conn, rows, provider_code=provider, catalogue=catalogue, now=now)
-    # Read-your-writes: grades, list entries and check decisions are current when we answer.
-    records_changed(
-        conn,
-        catalogue,
-        schemes,
-        declaration,
-        written.changed_entities,
-        today=today_in(settings),
-        now=now,
-        reason=f"records from {provider}",
-    )
-    return written, errors
 
 
 @router.post(
@@ -103,14 +60,14 @@ def submit_record(
     declaration: DeclarationDep,
 ) -> Any:
     """Submit one record. ``created`` answers 201; ``unchanged`` and ``corrected`` 200."""
-    written, errors = _submit(
+    written, errors = submit_objects(
         conn,
         [record.model_dump(exclude_unset=True)],
         caller,
-        catalogue,
-        settings,
-        schemes,
-        declaration,
+        catalogue=catalogue,
+        settings=settings,
+        schemes=schemes,
+        declaration=declaration,
     )
     if errors:
         first = errors[0]
@@ -141,8 +98,14 @@ def submit_batch(
             f"this one {len(batch.records)}",
             code="batch_too_large",
         )
-    written, errors = _submit(
-        conn, batch.records, caller, catalogue, settings, schemes, declaration
+    written, errors = submit_objects(
+        conn,
+        batch.records,
+        caller,
+        catalogue=catalogue,
+        settings=settings,
+        schemes=schemes,
+        declaration=declaration,
     )
     items = {
         row: BatchItem(index=row, id=rid, version=version, status=status)

@@ -15,7 +15,7 @@ from typing import Any
 from fastapi import APIRouter, Query
 
 from xinyong.api.deps import DeclarationDep, MaybeCaller, Reading, SettingsDep
-from xinyong.auth.keys import Principal
+from xinyong.auth.keys import Principal, may_use_codes
 from xinyong.catalogue.model import SubjectKind
 from xinyong.errors import BadRequest, Forbidden, NotFound
 from xinyong.identifiers import display_code
@@ -49,7 +49,7 @@ def _list(decl: Declaration, code: str) -> ListDecl:
 
 
 def _authority(caller: Principal | None, purpose: str | None) -> bool:
-    return caller is not None and bool(purpose and purpose.strip())
+    return caller is not None and caller.is_authority and bool(purpose and purpose.strip())
 
 
 def _visible(lst: ListDecl, kind: str, authority: bool) -> bool:
@@ -163,7 +163,9 @@ def entity_lists(
     purpose: str | None = PURPOSE,
 ) -> dict[str, Any]:
     """The subject's entries on every list on ``as_of`` (the lists the caller may see)."""
-    subject = rating_repo.subject_by_code(conn, code[:64], identity_numbers=caller is not None)
+    subject = rating_repo.subject_by_code(
+        conn, code[:64], identity_numbers=may_use_codes(caller, code)
+    )
     if subject is None:
         raise NotFound("no subject has this code", code="entity_not_found")
     authority = _authority(caller, purpose)

@@ -20,7 +20,7 @@ from xinyong.api.deps import (
     SchemesDep,
     SettingsDep,
 )
-from xinyong.auth.keys import Principal, Role
+from xinyong.auth.keys import Principal, Role, may_use_codes
 from xinyong.catalogue.model import Disclosure, SubjectKind
 from xinyong.db.types import utcnow
 from xinyong.errors import BadRequest, Forbidden, NotFound
@@ -64,7 +64,7 @@ def _scheme(schemes: dict[str, Scheme], code: str) -> Scheme:
 
 
 def _subject(conn: Any, code: str, caller: Principal | None) -> repo.Subject:
-    found = repo.subject_by_code(conn, code[:64], identity_numbers=caller is not None)
+    found = repo.subject_by_code(conn, code[:64], identity_numbers=may_use_codes(caller, code))
     if found is None:
         raise _NOT_FOUND
     return found
@@ -75,7 +75,9 @@ def _may_see(
 ) -> bool:
     if scheme.disclosure_for(subject.kind) is Disclosure.public:
         return True
-    return caller is not None and bool(purpose and purpose.strip())
+    if caller is not None and caller.subject_code == subject.code:
+        return True  # the subject's own view
+    return caller is not None and caller.is_authority and bool(purpose and purpose.strip())
 
 
 def _shown_code(subject: repo.Subject) -> str:

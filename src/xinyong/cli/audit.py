@@ -1,0 +1,7 @@
+"""``xinyong audit``: placeholder, filled in by issue 5."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(help="audit", no_args_is_help=True)

@@ -1,0 +1,7 @@
+"""``xinyong objections``: placeholder, filled in by issue 5."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(help="objections", no_args_is_help=True)

@@ -1,0 +1,1 @@
+"""Subjects' rights: the declaration of their periods and deadlines (``rights.yaml``)."""
