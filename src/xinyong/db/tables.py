@@ -412,9 +412,11 @@ restoration_evidence = Table(
 hidden_records = Table(
     "hidden_records",
     metadata,
-    Column("record_id", ForeignKey("records.id"), primary_key=True),
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("record_id", ForeignKey("records.id"), nullable=False, index=True),
     Column("entity_id", ForeignKey("entities.id"), nullable=False, index=True),
-    Column("hidden_at", UTCDateTime(), nullable=False),
+    Column("hidden", Boolean, nullable=False, comment="the subject's choice from 'at' on"),
+    Column("at", UTCDateTime(), nullable=False),
 )
 
 access_log = Table(

@@ -129,19 +129,26 @@ def upgrade() -> None:
     op.create_index(op.f("ix_statements_record_id"), "statements", ["record_id"], unique=False)
     op.create_table(
         "hidden_records",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("record_id", sa.String(length=24), nullable=False),
         sa.Column("entity_id", sa.Integer(), nullable=False),
-        sa.Column("hidden_at", UTCDateTime(), nullable=False),
+        sa.Column(
+            "hidden", sa.Boolean(), nullable=False, comment="the subject's choice from 'at' on"
+        ),
+        sa.Column("at", UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["entity_id"], ["entities.id"], name=op.f("fk_hidden_records_entity_id_entities")
         ),
         sa.ForeignKeyConstraint(
             ["record_id"], ["records.id"], name=op.f("fk_hidden_records_record_id_records")
         ),
-        sa.PrimaryKeyConstraint("record_id", name=op.f("pk_hidden_records")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_hidden_records")),
     )
     op.create_index(
         op.f("ix_hidden_records_entity_id"), "hidden_records", ["entity_id"], unique=False
+    )
+    op.create_index(
+        op.f("ix_hidden_records_record_id"), "hidden_records", ["record_id"], unique=False
     )
     op.create_table(
         "objection_events",
@@ -258,6 +265,7 @@ def downgrade() -> None:
     op.drop_table("record_expiries")
     op.drop_index(op.f("ix_objection_events_objection_id"), table_name="objection_events")
     op.drop_table("objection_events")
+    op.drop_index(op.f("ix_hidden_records_record_id"), table_name="hidden_records")
     op.drop_index(op.f("ix_hidden_records_entity_id"), table_name="hidden_records")
     op.drop_table("hidden_records")
     op.drop_index(op.f("ix_statements_record_id"), table_name="statements")
