@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import lru_cache
 from pathlib import Path
 
@@ -63,6 +64,11 @@ class Settings(BaseSettings):
         "token from `xinyong subjects token`). An OIDC verifier plugs in here.",
     )
     timezone: str = Field(default="Asia/Shanghai", description="Where 'today' is decided.")
+    today: dt.date | None = Field(
+        default=None,
+        description="Pin 'today' (deadlines, expiry, grades) to this date: for training, "
+        "demos and tests of deadlines. Never set it in production.",
+    )
     max_request_bytes: int = Field(
         default=10 * 1024 * 1024, description="Largest JSON request body accepted."
     )

@@ -63,7 +63,11 @@ class ImportSummary:
 
 
 def today_in(settings: Settings) -> dt.date:
+    """Today where the platform is (``timezone``), or the pinned ``today`` setting."""
     from zoneinfo import ZoneInfo
+
+    if settings.today is not None:
+        return settings.today
 
     return dt.datetime.now(ZoneInfo(settings.timezone)).date()
 
