@@ -94,6 +94,7 @@ def create_app(
         BodySizeLimit, limit=settings.max_request_bytes, upload_limit=settings.max_upload_bytes
     )
 
+    from xinyong.access.router import router as access_router
     from xinyong.audit.router import router as audit_router
     from xinyong.catalogue.router import router as catalogue_router
     from xinyong.checks.router import router as checks_router
@@ -119,6 +120,7 @@ def create_app(
     app.include_router(objections_router, prefix=API_PREFIX)
     app.include_router(restorations_router, prefix=API_PREFIX)
     app.include_router(me_router, prefix=API_PREFIX)
+    app.include_router(access_router, prefix=API_PREFIX)
     app.include_router(audit_router, prefix=API_PREFIX)
 
     @app.get(f"{API_PREFIX}/health", tags=["meta"])
