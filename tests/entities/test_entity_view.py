@@ -62,6 +62,7 @@ def test_organisation_page(client: TestClient, make_key: Callable[..., str]) -> 
         "name": "厦门新名贸易有限公司",
         "names": ["厦门旧名贸易有限公司", "厦门新名贸易有限公司"],
         "division": code[2:8],
+        "as_of": day(0),
         "records": [
             {
                 "id": p["id"],
@@ -75,6 +76,9 @@ def test_organisation_page(client: TestClient, make_key: Callable[..., str]) -> 
                 "provider": "market_regulation",
                 "fields": sent_p["fields"],
                 "version": 1,
+                "under_objection": [],
+                "restoration_pending": None,
+                "statements": [],
             },
             {
                 "id": j["id"],
@@ -88,6 +92,9 @@ def test_organisation_page(client: TestClient, make_key: Callable[..., str]) -> 
                 "provider": "court",
                 "fields": sent_j["fields"],
                 "version": 1,
+                "under_objection": [],
+                "restoration_pending": None,
+                "statements": [],
             },
         ],
     }

@@ -51,6 +51,7 @@ def test_history_shows_both_versions_after_a_correction(
         "subject": {"kind": "person", "code": number, "name": "郑丽花"},
         "current_version": 2,
         "created_at": body["created_at"],
+        "as_of": None,  # every version, the latest current (see test_time_travel.py)
     }
     assert [v["version"] for v in versions] == [1, 2]
     assert [v["current"] for v in versions] == [False, True]

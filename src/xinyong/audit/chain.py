@@ -24,16 +24,24 @@ def canonical(details: dict[str, Any] | None) -> str:
     ).decode()
 
 
+def stamp(at: dt.datetime) -> str:
+    """The time as hashed: UTC, ``YYYY-MM-DDTHH:MM:SS.ffffffZ``."""
+    utc = at.astimezone(dt.UTC) if at.tzinfo is not None else at
+    return utc.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+
+
 def entry_hash(
     *,
     seq: int,
-    at: dt.datetime,
+    at: dt.datetime | str,
     actor: str,
     action: str,
     target: str | None,
     details: str,
     prev_hash: str,
 ) -> str:
-    stamp = at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    text = "\x1f".join((str(seq), stamp, actor, action, target or "", details, prev_hash))
+    """SHA-256 of the entry's fields joined by U+001F (``at`` as :func:`stamp` gives it;
+    an aware datetime, or its stamp already made, as for many entries of one moment)."""
+    when = at if isinstance(at, str) else stamp(at)
+    text = "\x1f".join((str(seq), when, actor, action, target or "", details, prev_hash))
     return hashlib.sha256(text.encode()).hexdigest()

@@ -17,11 +17,12 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, select
+from sqlalchemy import Connection, Engine, insert, select, update
 
+from xinyong.audit import service as audit
 from xinyong.db.tables import api_keys
 from xinyong.db.types import utcnow
-from xinyong.errors import Unauthorized
+from xinyong.errors import Conflict, NotFound, Unauthorized
 
 
 class Role(StrEnum):
@@ -92,12 +93,19 @@ def create_key(
     label: str | None = None,
     subject_code: str | None = None,
     expires_at: dt.datetime | None = None,
+    actor: str | None = audit.CLI,
 ) -> str:
-    """Store a new key and return it in full. It cannot be shown again."""
+    """Store a new key and return it in full. It cannot be shown again.
+
+    The audit log gets a ``key.created`` entry by ``actor`` (role, authority, scopes, the
+    key's prefix and id: never its secret, never a subject's identity number); ``actor=None``
+    leaves the entry to the caller (a sign-in audits ``session.created`` itself)."""
     prefix = secrets.token_hex(6)
     secret = secrets.token_urlsafe(32)
-    conn.execute(
-        insert(api_keys).values(
+    now = utcnow()
+    key_id = conn.execute(
+        insert(api_keys)
+        .values(
             prefix=prefix,
             secret_hash=_hash(secret),
             role=role.value,
@@ -106,26 +114,85 @@ def create_key(
             scopes=list(scopes),
             label=label,
             active=True,
-            created_at=utcnow(),
+            created_at=now,
             subject_code=subject_code,
             expires_at=expires_at,
         )
-    )
+        .returning(api_keys.c.id)
+    ).scalar_one()
+    if actor is not None:
+        audit.record(
+            conn,
+            actor,
+            "key.created",
+            prefix,
+            {
+                "key_id": int(key_id),
+                "prefix": prefix,
+                "role": role.value,
+                "provider": provider_code,
+                "consumer": consumer_code,
+                "scopes": list(scopes),
+                "label": label,
+                "subject_key": subject_code is not None,
+                "expires_at": expires_at.isoformat() if expires_at else None,
+            },
+            now=now,
+        )
     return f"xy_{prefix}_{secret}"
 
 
 def create_subject_token(
-    conn: Connection, subject_code: str, *, hours: float, label: str | None = None
+    conn: Connection,
+    subject_code: str,
+    *,
+    hours: float,
+    label: str | None = None,
+    actor: str | None = None,
 ) -> str:
     """A key for one subject acting on its own file, valid for ``hours``: issued by
-    ``xinyong subjects token`` (demo, tests) and by sign-in (a session)."""
+    ``xinyong subjects token`` (demo, tests) and by sign-in (a session). Audited as
+    ``key.created`` only with an ``actor``: a sign-in records ``session.created`` itself."""
     return create_key(
         conn,
         Role.subject,
         subject_code=subject_code,
         label=label,
         expires_at=utcnow() + dt.timedelta(hours=hours),
+        actor=actor,
     )
+
+
+def key_prefix(text: str) -> str:
+    """A key's prefix, from the prefix itself or from a whole key (``xy_<prefix>_...``)."""
+    text = text.strip()
+    if text.startswith("xy_"):
+        return text.split("_", 2)[1]
+    return text
+
+
+def revoke_key(conn: Connection, prefix: str, *, actor: str) -> dict[str, Any]:
+    """Deactivate a key for good (audited as ``key.revoked``). :class:`NotFound`
+    ``unknown_key`` if no key has this prefix; :class:`Conflict` ``already_revoked``."""
+    prefix = key_prefix(prefix)
+    row: Any = (
+        conn.execute(select(api_keys).where(api_keys.c.prefix == prefix[:16])).mappings().first()
+    )
+    if row is None:
+        raise NotFound(f"no key with the prefix {prefix[:16]!r}", code="unknown_key")
+    if not row["active"]:
+        raise Conflict(f"the key {prefix} is already revoked", code="already_revoked")
+    conn.execute(update(api_keys).where(api_keys.c.id == row["id"]).values(active=False))
+    found = {
+        "key_id": int(row["id"]),
+        "prefix": prefix,
+        "role": row["role"],
+        "provider": row["provider_code"],
+        "consumer": row["consumer_code"],
+        "label": row["label"],
+    }
+    audit.record(conn, actor, "key.revoked", prefix, found)
+    return found
 
 
 def authenticate(conn: Connection, key: str) -> Principal:

@@ -15,11 +15,13 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Connection
 
-from xinyong.catalogue.model import SubjectKind
+from xinyong.catalogue.model import Catalogue, SubjectKind
 from xinyong.errors import Conflict
 from xinyong.lists import repository as lists_repo
 from xinyong.lists.entries import Entry, Grade
 from xinyong.lists.model import Declaration, Measure, MeasureKind
+from xinyong.rating import service as rating_service
+from xinyong.rating.evaluate import evaluate
 from xinyong.rating.model import Scheme
 
 APPLIES, DOES_NOT_APPLY = "applies", "does_not_apply"
@@ -105,6 +107,62 @@ def gather(
     grades: dict[int, list[Grade]] = {}
     for g in lists_repo.grades(conn, triggers.grades, covered if triggers.grades else []):
         grades.setdefault(g.entity_id, []).append(g)
+    return Facts(entries, grades)
+
+
+def grades_known_by(
+    conn: Connection,
+    catalogue: Catalogue,
+    schemes: Mapping[str, Scheme],
+    wanted: Sequence[tuple[str, str]],
+    subjects: Sequence[tuple[int, str]],
+    *,
+    day: dt.date,
+    known_by: dt.datetime | None,
+) -> dict[int, list[Grade]]:
+    """The grades among ``wanted`` that ``(entity id, kind)`` subjects held on ``day``,
+    reproduced as the rating engine does for any past date: from the versions of their
+    records received before ``known_by`` (``None``: every version so far)."""
+    out: dict[int, list[Grade]] = {}
+    for code in sorted({s for s, _ in wanted}):
+        scheme = schemes.get(code)
+        if scheme is None:
+            continue
+        rated = {k.value for k in scheme.subject_kinds}
+        kinds = {eid: kind for eid, kind in subjects if kind in rated}
+        if not kinds:
+            continue
+        recs = rating_service.load_records(conn, catalogue, [scheme], sorted(kinds), known_by)
+        for eid, kind in kinds.items():
+            grade = evaluate(scheme, recs.get(eid, []), day).grade
+            if (code, grade) in wanted:
+                out.setdefault(eid, []).append(Grade(eid, kind, code, grade, day))
+    return out
+
+
+def gather_as_of(
+    conn: Connection,
+    catalogue: Catalogue,
+    schemes: Mapping[str, Scheme],
+    measure: Measure,
+    triggers: Triggers,
+    subjects: Sequence[tuple[str, tuple[int, str] | None]],
+    *,
+    day: dt.date,
+    version: int,
+    known_by: dt.datetime | None,
+) -> Facts:
+    """:func:`gather` as of a past ``day``: the entries on the trigger lists on that day at
+    data ``version`` (the revision in force then), and the grades held on that day from what
+    was received before ``known_by``."""
+    kinds = {k.value for k in measure.subject_kinds}
+    covered = sorted({found for _, found in subjects if found and found[1] in kinds})
+    entries = lists_repo.entries_on(conn, [eid for eid, _ in covered], triggers.lists, day, version)
+    grades: dict[int, list[Grade]] = {}
+    if triggers.grades:
+        grades = grades_known_by(
+            conn, catalogue, schemes, triggers.grades, covered, day=day, known_by=known_by
+        )
     return Facts(entries, grades)
 
 

@@ -7,7 +7,8 @@ writer takes everything that has queued up, writes it in one transaction, commit
 SQLite with ``synchronous=FULL``: flushed to disk), and only then releases the waiting
 requests. Under load one commit carries hundreds of checks; alone, a check waits for one
 commit. A failed commit fails every request in it, so no answer is ever sent for a check
-that was not logged.
+that was not logged. Each check's ``check.logged`` audit entry is appended in the same
+transaction (:func:`xinyong.checks.repository.log_checks`): one append per commit.
 """
 
 from __future__ import annotations

@@ -1,4 +1,8 @@
-"""SQL of the check log: checks, their per-subject results, and consumers' feedback."""
+"""SQL of the check log: checks, their per-subject results, and consumers' feedback.
+
+Logging checks also appends their ``check.logged`` entries to the audit log in the same
+transaction (one entry per check, one append per group commit), so that every way a check
+is logged (the API's group commit, the CLI, bulk checks) is audited alike."""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, func, select
 
+from xinyong.audit import service as audit
 from xinyong.db.bulk import bulk_insert, naive_utc_text
 from xinyong.db.tables import check_feedback, check_results, checks
 
@@ -43,7 +48,7 @@ def log_checks(
     results: Sequence[tuple[Any, ...]],
 ) -> None:
     """Store checks and the decision for each of their subjects (rows of
-    :data:`RESULT_COLUMNS`)."""
+    :data:`RESULT_COLUMNS`), and audit each check (``check.logged``)."""
     rows = [
         tuple(
             naive_utc_text(h[c]) if c == "at" else h[c].isoformat() if c == "on_date" else h[c]
@@ -53,6 +58,31 @@ def log_checks(
     ]
     bulk_insert(conn, checks.name, CHECK_COLUMNS, rows)
     bulk_insert(conn, check_results.name, RESULT_COLUMNS, results)
+    audit.record_many(conn, [audit_event(h) for h in heads])
+
+
+def audit_event(head: dict[str, Any]) -> audit.Event:
+    """A check as the audit log holds it: who, which measure, why, on which data version,
+    how many subjects and how many the measure applied to (the subjects themselves are in
+    ``check_results``)."""
+    key_id, consumer = head["key_id"], head["consumer_code"]
+    return audit.Event(
+        f"consumer:{consumer}#{key_id}" if key_id is not None else audit.CLI,
+        "check.logged",
+        head["id"],
+        {
+            "check_id": head["id"],
+            "consumer": consumer,
+            "key_id": key_id,
+            "measure": head["measure"],
+            "purpose": head["purpose"],
+            "reference": head["reference"],
+            "on": head["on_date"].isoformat(),
+            "data_version": head["data_version"],
+            "subjects": head["subjects"],
+            "applies": head["applies"],
+        },
+    )
 
 
 def get_check(conn: Connection, check_id: str) -> dict[str, Any] | None:

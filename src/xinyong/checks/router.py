@@ -42,11 +42,13 @@ from xinyong.errors import (
 )
 from xinyong.ingest.importer import today_in
 from xinyong.settings import Settings
+from xinyong.timetravel import known_by, parse_as_of
 
 router = APIRouter(tags=["checks"])
 
 CheckId = Annotated[str, Path(max_length=24, description="the check's id")]
 _ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"description": "invalid_as_of, as_of_in_future"},
     403: {"description": "not_a_consumer, measure_not_in_scope"},
     404: {"description": "unknown_measure"},
     409: {"description": "measure_not_published"},
@@ -78,9 +80,9 @@ async def post_check(
     authorization: Annotated[str | None, Header()] = None,
     x_api_key: Annotated[str | None, Header()] = None,
 ) -> Response:
-    """Does ``measure`` apply to each subject today? Each answer cites the list entries
-    (record, legal basis, since, until) or grades behind it. Logged (committed) before it
-    returns.
+    """Does ``measure`` apply to each subject today (or, with ``as_of``, as the platform
+    would have answered on that day)? Each answer cites the list entries (record, legal
+    basis, since, until) or grades behind it. Logged (committed) before it returns.
 
     This is the platform's hottest path, so it avoids the thread pool: the key is checked
     against a short-lived cache, a small check reads on the event loop, and the log is
@@ -111,6 +113,14 @@ async def post_check(
             f"subjects.{long}: a code has 1 to 32 characters", code="invalid_subject_code"
         )
 
+    today = today_in(settings)
+    as_of: service.AsOf | None = None
+    if body.as_of is not None:
+        day = parse_as_of(body.as_of, today)
+        if day is not None:
+            cutoff = known_by(day, today, settings.timezone)
+            as_of = service.AsOf(day, cutoff, state.catalogue)
+
     def prepare(conn: Connection) -> service.CheckResult:
         return service.prepare_check(
             conn,
@@ -121,11 +131,13 @@ async def post_check(
             codes=body.subjects,
             purpose=body.purpose,
             reference=body.reference,
-            day=today_in(settings),
+            day=today,
             now=utcnow(),
+            as_of=as_of,
         )
 
-    if len(body.subjects) <= INLINE_SUBJECTS:
+    # a past day reads history and may rate subjects: never on the event loop
+    if len(body.subjects) <= INLINE_SUBJECTS and (as_of is None or as_of.known_by is None):
         result = state.check_reader.run(prepare)
     else:
 

@@ -21,6 +21,12 @@ class CheckIn(BaseModel):
     reference: str | None = Field(
         default=None, max_length=256, description="Your case or application number."
     )
+    as_of: str | None = Field(
+        default=None,
+        description="YYYY-MM-DD, not after today: decide as the platform would have on that "
+        "day, from the list entries and grades it knew then (default: today). Logged as the "
+        "check's day, with the data version of that day.",
+    )
 
 
 class BasisOut(BaseModel):
@@ -50,8 +56,11 @@ class CheckOut(BaseModel):
     measure: str
     kind: Literal["sanction", "incentive"]
     legal_basis: str
-    on: dt.date
-    data_version: int
+    on: dt.date = Field(description="The day decided: today, or as_of.")
+    data_version: int = Field(description="The list revision the decisions rest on.")
+    as_of: dt.date | None = Field(
+        default=None, description="Present when the check named a day (as_of)."
+    )
     results: list[DecisionOut]
 
 

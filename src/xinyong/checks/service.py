@@ -16,8 +16,10 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from xinyong.catalogue.model import Catalogue
+from xinyong.checks import known
 from xinyong.checks import repository as repo
-from xinyong.checks.decide import Decision, Facts, decide_from, gather, triggers_of
+from xinyong.checks.decide import Decision, Facts, decide_from, gather, gather_as_of, triggers_of
 from xinyong.errors import Forbidden, NotFound, ValidationFailed
 from xinyong.identifiers import IdentifierError, validate_ric, validate_uscc
 from xinyong.lists import repository as lists_repo
@@ -36,6 +38,16 @@ class Asker:
 
 
 @dataclass(frozen=True)
+class AsOf:
+    """A check as of a named day: decided on ``day`` from what the platform had received
+    before ``known_by`` (``None``: everything so far, for today)."""
+
+    day: dt.date
+    known_by: dt.datetime | None
+    catalogue: Catalogue
+
+
+@dataclass(frozen=True)
 class CheckResult:
     check_id: str
     measure: Measure
@@ -45,6 +57,8 @@ class CheckResult:
     #: what the log keeps: the check's row and a row per subject
     head: dict[str, Any]
     results: list[tuple[Any, ...]]
+    #: the day the asker named (``as_of``), if any
+    as_of: dt.date | None = None
 
 
 def measure_for(decl: Declaration, code: str, asker: Asker) -> Measure:
@@ -90,16 +104,36 @@ def prepare_check(
     reference: str | None,
     day: dt.date,
     now: dt.datetime,
+    as_of: AsOf | None = None,
 ) -> CheckResult:
-    """Decide ``measure_code`` for each subject: the decisions and the rows to log. Log
-    them (:func:`run_check`, or the group-commit writer) before answering."""
+    """Decide ``measure_code`` for each subject on ``day`` (today), or as the platform would
+    have decided it on ``as_of.day``: the decisions and the rows to log. Log them
+    (:func:`log_now`, or the group-commit writer) before answering."""
     measure = measure_for(decl, measure_code, asker)
     if not purpose.strip():
         raise ValidationFailed("say why you check (purpose)", code="purpose_required")
     asked = [normalise_code(c) for c in codes]
     triggers = triggers_of(decl, measure)
     subjects: list[tuple[str, tuple[int, str] | None]]
-    if len(asked) == 1 and not triggers.grades:  # the point of service: one round trip
+    if as_of is not None:
+        day = as_of.day
+    if as_of is not None and as_of.known_by is not None:  # a past day: what was known then
+        moment = as_of.known_by
+        found = known.entity_ids_known_by(conn, sorted(set(asked)), moment)
+        version = known.data_version_at(conn, moment)
+        subjects = [(c, found.get(c)) for c in asked]
+        facts = gather_as_of(
+            conn,
+            as_of.catalogue,
+            schemes,
+            measure,
+            triggers,
+            subjects,
+            day=day,
+            version=version,
+            known_by=moment,
+        )
+    elif len(asked) == 1 and not triggers.grades:  # the point of service: one round trip
         found_one, version, entries = lists_repo.one_subject(conn, asked[0], triggers.lists, day)
         subjects = [(asked[0], found_one)]
         facts = Facts(entries)
@@ -140,7 +174,8 @@ def prepare_check(
         )
         for i, d in enumerate(decisions)
     ]
-    return CheckResult(check_id, measure, day, version, decisions, head, results)
+    named = as_of.day if as_of is not None else None
+    return CheckResult(check_id, measure, day, version, decisions, head, results, named)
 
 
 def log_now(conn: Connection, result: CheckResult) -> None:
@@ -172,6 +207,7 @@ def check_json(result: CheckResult) -> dict[str, Any]:
         "legal_basis": m.legal_basis,
         "on": result.day,
         "data_version": result.data_version,
+        **({"as_of": result.as_of} if result.as_of is not None else {}),
         "results": [decision_json(d, m.code) for d in result.decisions],
     }
 

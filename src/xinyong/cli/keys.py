@@ -1,4 +1,4 @@
-"""``xinyong keys``: API keys for authorities."""
+"""``xinyong keys``: API keys for authorities and auditors; revoking a key."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import re
 
 import typer
 
-from xinyong.auth.keys import Role, create_key
+from xinyong.audit.service import CLI
+from xinyong.auth.keys import Role, create_key, revoke_key
 from xinyong.catalogue import default_catalogue
 from xinyong.cli.common import err_console, reported_errors
 from xinyong.db.engine import make_engine, writing
@@ -15,7 +16,8 @@ from xinyong.errors import NotFound, ValidationFailed
 from xinyong.lists.loader import default_declaration
 
 app = typer.Typer(
-    help="API keys of provider authorities, consuming authorities and administrators.",
+    help="API keys of provider authorities, consuming authorities, administrators and "
+    "auditors: create, revoke.",
     no_args_is_help=True,
 )
 
@@ -27,6 +29,9 @@ def create(
         None, help="A consuming authority's code (it checks subjects before applying measures)."
     ),
     admin: bool = typer.Option(False, "--admin", help="A platform administrator's key."),
+    auditor: bool = typer.Option(
+        False, "--auditor", help="An auditor's key: reads and verifies the audit log, no more."
+    ),
     record_types: str | None = typer.Option(
         None, help="Comma-separated record types (default: all the provider may submit)."
     ),
@@ -35,11 +40,12 @@ def create(
     ),
     label: str | None = typer.Option(None, help="A note on who holds the key."),
 ) -> None:
-    """Create a key and print it once on stdout. It cannot be shown again."""
+    """Create a key and print it once on stdout. It cannot be shown again. The audit log
+    records its creation (never the secret)."""
     with reported_errors():
-        if sum((bool(provider), bool(consumer), admin)) != 1:
+        if sum((bool(provider), bool(consumer), admin, auditor)) != 1:
             raise ValidationFailed(
-                "give exactly one of --provider CODE, --consumer CODE or --admin",
+                "give exactly one of --provider CODE, --consumer CODE, --admin or --auditor",
                 code="invalid_arguments",
             )
         if consumer is not None:
@@ -47,11 +53,18 @@ def create(
         engine = make_engine()
         ensure_schema(engine)
         with writing(engine) as conn:
-            if admin:
-                key = create_key(conn, Role.admin, label=label)
+            if admin or auditor:
+                key = create_key(
+                    conn, Role.admin if admin else Role.auditor, label=label, actor=CLI
+                )
             elif consumer is not None:
                 key = create_key(
-                    conn, Role.consumer, consumer_code=consumer, scopes=scoped, label=label
+                    conn,
+                    Role.consumer,
+                    consumer_code=consumer,
+                    scopes=scoped,
+                    label=label,
+                    actor=CLI,
                 )
             else:
                 assert provider is not None
@@ -71,10 +84,33 @@ def create(
                         )
                     scopes = wanted
                 key = create_key(
-                    conn, Role.provider, provider_code=provider, scopes=scopes, label=label
+                    conn,
+                    Role.provider,
+                    provider_code=provider,
+                    scopes=scopes,
+                    label=label,
+                    actor=CLI,
                 )
         typer.echo(key)
         err_console.print("Keep it safe: this key is shown only once.")
+
+
+@app.command("revoke")
+def revoke(
+    prefix: str = typer.Argument(
+        ..., help="The key's prefix (the part after 'xy_'), or the whole key."
+    ),
+) -> None:
+    """Deactivate a key for good; the audit log records it. The check API's key cache may
+    accept the key for up to its TTL (a few seconds) after this."""
+    with reported_errors():
+        engine = make_engine()
+        ensure_schema(engine)
+        with writing(engine) as conn:
+            found = revoke_key(conn, prefix, actor=CLI)
+        engine.dispose()
+    who = found["provider"] or found["consumer"] or ""
+    typer.echo(f"revoked {found['prefix']} ({found['role']}{' ' + who if who else ''})")
 
 
 def _measures(consumer: str, measures: str | None) -> tuple[str, ...]:

@@ -332,6 +332,7 @@ class EntityRow:
     name: str
     division: str
     public_until: dt.date | None
+    created_at: dt.datetime
 
 
 def entity_by_public_code(conn: Connection, code: str) -> EntityRow | None:
@@ -345,6 +346,7 @@ def entity_by_public_code(conn: Connection, code: str) -> EntityRow | None:
         entities.c.name,
         entities.c.division,
         entities.c.public_until,
+        entities.c.created_at,
     ).where(
         or_(
             and_(entities.c.code == code.upper(), entities.c.kind != PERSON),
@@ -355,14 +357,33 @@ def entity_by_public_code(conn: Connection, code: str) -> EntityRow | None:
     return EntityRow(*row) if row else None
 
 
-def names_of(conn: Connection, entity_id: int) -> list[str]:
-    """Every name the entity was submitted under, oldest first."""
+def names_of(conn: Connection, entity_id: int, *, known_by: dt.datetime | None = None) -> list[str]:
+    """Every name the entity was submitted under, oldest first; with ``known_by``, only
+    those first seen before that moment."""
     stmt = (
         select(entity_names.c.name)
         .where(entity_names.c.entity_id == entity_id)
         .order_by(entity_names.c.id)
     )
+    if known_by is not None:
+        stmt = stmt.where(entity_names.c.first_seen_at < known_by)
     return list(conn.execute(stmt).scalars())
+
+
+def name_known_by(conn: Connection, entity_id: int, known_by: dt.datetime) -> str | None:
+    """The entity's name as the platform had it before ``known_by``, by the rule the store
+    keeps ``entities.name`` with: the name of the latest decision received by then; of
+    versions with the same decision date, the first received (only a later decision
+    renames)."""
+    rv = record_versions
+    stmt = (
+        select(rv.c.subject_name)
+        .where(rv.c.entity_id == entity_id, rv.c.received_at < known_by)
+        .order_by(rv.c.decided_on.desc(), rv.c.received_at, rv.c.record_id, rv.c.version)
+        .limit(1)
+    )
+    found = conn.execute(stmt).scalar()
+    return None if found is None else str(found)
 
 
 def _current_version() -> Any:
@@ -375,37 +396,69 @@ def _current_version() -> Any:
     )
 
 
+def _known_version(known_by: dt.datetime) -> ColumnElement[bool]:
+    """``record_versions`` rows that were their record's latest version before ``known_by``
+    (transaction time). A correlated subquery, so that each candidate row costs one probe of
+    the primary key (``record_id, version``) however large the store."""
+    rv, later = record_versions, record_versions.alias("later")
+    latest = (
+        select(func.max(later.c.version))
+        .where(later.c.record_id == rv.c.record_id, later.c.received_at < known_by)
+        .correlate(rv)
+        .scalar_subquery()
+    )
+    return and_(rv.c.received_at < known_by, rv.c.version == latest)
+
+
 def public_records(
-    conn: Connection, entity_id: int, record_types: Sequence[str], today: dt.date
+    conn: Connection,
+    entity_id: int,
+    record_types: Sequence[str],
+    day: dt.date,
+    *,
+    known_by: dt.datetime | None = None,
 ) -> list[dict[str, Any]]:
-    """The current versions of an entity's records of ``record_types`` that are public
-    today (decided, publicity not ended), newest decision first."""
+    """The versions of an entity's records of ``record_types`` that were public on ``day``
+    (decided by then, publicity not over, not ended), newest decision first, in one
+    statement.
+
+    Without ``known_by``: each record's current version. With it: each record's latest
+    version received before ``known_by``, and the subject as that version names it.
+    """
     if not record_types:
         return []
     rv = record_versions
-    stmt = (
-        select(
-            records.c.id,
-            records.c.provider_code,
-            rv.c.version,
-            rv.c.record_type,
-            rv.c.severity,
-            rv.c.decided_on,
-            rv.c.publicity_until,
-            rv.c.legal_basis,
-            rv.c.document_number,
-            rv.c.fields,
-        )
-        .select_from(_current_version())
-        .where(
-            records.c.entity_id == entity_id,
-            rv.c.entity_id == entity_id,
-            rv.c.record_type.in_(list(record_types)),
-            rv.c.decided_on <= today,
-            or_(rv.c.publicity_until.is_(None), rv.c.publicity_until >= today),
-        )
-        .order_by(rv.c.decided_on.desc(), records.c.id)
+    columns = (
+        records.c.id,
+        records.c.provider_code,
+        rv.c.version,
+        rv.c.record_type,
+        rv.c.severity,
+        rv.c.decided_on,
+        rv.c.publicity_until,
+        rv.c.legal_basis,
+        rv.c.document_number,
+        rv.c.fields,
     )
+    valid_on_day = (
+        rv.c.record_type.in_(list(record_types)),
+        rv.c.decided_on <= day,
+        or_(rv.c.publicity_until.is_(None), rv.c.publicity_until >= day),
+        or_(rv.c.ended_on.is_(None), rv.c.ended_on >= day),
+    )
+    if known_by is None:
+        stmt = (
+            select(*columns)
+            .select_from(_current_version())
+            .where(records.c.entity_id == entity_id, rv.c.entity_id == entity_id, *valid_on_day)
+        )
+    else:
+        stmt = (
+            select(*columns)
+            .select_from(rv.join(records, records.c.id == rv.c.record_id))
+            .where(rv.c.entity_id == entity_id, _known_version(known_by), *valid_on_day)
+        )
+    stmt = stmt.order_by(rv.c.decided_on.desc(), records.c.id)
     return [dict(row) for row in conn.execute(stmt).mappings()]
 
 
@@ -435,8 +488,11 @@ def record_head(conn: Connection, record_id: str) -> dict[str, Any] | None:
     return dict(row) if row else None
 
 
-def record_versions_of(conn: Connection, record_id: str) -> list[dict[str, Any]]:
-    """Every stored version of a record, oldest first, with its subject's kind and code."""
+def record_versions_of(
+    conn: Connection, record_id: str, *, known_by: dt.datetime | None = None
+) -> list[dict[str, Any]]:
+    """Every stored version of a record, oldest first, with its subject's kind and code;
+    with ``known_by``, only those received before that moment."""
     rv = record_versions
     stmt = (
         select(
@@ -459,4 +515,6 @@ def record_versions_of(conn: Connection, record_id: str) -> list[dict[str, Any]]
         .where(rv.c.record_id == record_id)
         .order_by(rv.c.version)
     )
+    if known_by is not None:
+        stmt = stmt.where(rv.c.received_at < known_by)
     return [dict(row) for row in conn.execute(stmt).mappings()]

@@ -10,6 +10,7 @@ from xinyong.api.deps import Caller, CatalogueDep, Reading, SettingsDep
 from xinyong.entities import service
 from xinyong.entities.schemas import EntityView, RecordHistory, SearchPage
 from xinyong.ingest.importer import today_in
+from xinyong.timetravel import parse_as_of
 
 router = APIRouter(tags=["entities"])
 
@@ -46,27 +47,66 @@ def search_entities(
     )
 
 
+AS_OF = Query(
+    default=None,
+    description="YYYY-MM-DD, not after today: what the platform showed on that day, from "
+    "the versions received by its end (see docs/time-travel.md). Default: today.",
+)
+
+
 @router.get(
     "/entities/{code}",
     response_model=EntityView,
-    responses={404: {"description": "entity_not_found"}},
+    responses={
+        400: {"description": "invalid_as_of, as_of_in_future"},
+        404: {"description": "entity_not_found"},
+    },
 )
 def get_entity(
-    code: str, conn: Reading, catalogue: CatalogueDep, settings: SettingsDep
+    code: str,
+    conn: Reading,
+    catalogue: CatalogueDep,
+    settings: SettingsDep,
+    as_of: str | None = AS_OF,
 ) -> EntityView:
-    """A subject's public page by USCC, or a natural person's by public id."""
-    return service.entity_view(conn, catalogue, code, today=today_in(settings))
+    """A subject's public page by USCC, or a natural person's by public id: today, or as
+    it was shown on ``as_of``."""
+    today = today_in(settings)
+    return service.entity_view(
+        conn,
+        catalogue,
+        code,
+        today=today,
+        as_of=parse_as_of(as_of, today),
+        timezone=settings.timezone,
+    )
 
 
 @router.get(
     "/records/{record_id}",
     response_model=RecordHistory,
     responses={
+        400: {"description": "invalid_as_of, as_of_in_future"},
         401: {"description": "missing_api_key"},
         403: {"description": "not_your_record"},
         404: {"description": "record_not_found"},
     },
 )
-def get_record_history(record_id: str, conn: Reading, caller: Caller) -> RecordHistory:
-    """A record with all its versions, for the provider that submitted it and admins."""
-    return service.record_history(conn, record_id, caller)
+def get_record_history(
+    record_id: str,
+    conn: Reading,
+    caller: Caller,
+    settings: SettingsDep,
+    as_of: str | None = AS_OF,
+) -> RecordHistory:
+    """A record with all its versions, for the provider that submitted it and admins; with
+    ``as_of``, the versions received by the end of that day and which one was current."""
+    today = today_in(settings)
+    return service.record_history(
+        conn,
+        record_id,
+        caller,
+        as_of=parse_as_of(as_of, today),
+        today=today,
+        timezone=settings.timezone,
+    )

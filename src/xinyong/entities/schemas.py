@@ -37,8 +37,16 @@ class LocalNameOut(BaseModel):
     en: str
 
 
+class StatementOut(BaseModel):
+    """The subject's own statement about a record, shown beside it."""
+
+    text: str
+    at: dt.datetime = Field(description="When the subject made the statement.")
+
+
 class PublicRecord(BaseModel):
-    """The current version of a record, as the public sees it."""
+    """The current version of a record (or, ``as_of`` a day, the version current then), as
+    the public sees it, with the marks of the subject's rights."""
 
     id: str
     record_type: str
@@ -51,6 +59,17 @@ class PublicRecord(BaseModel):
     provider: str = Field(description="Code of the authority that submitted the record.")
     fields: dict[str, Any]
     version: int
+    under_objection: list[str] = Field(
+        default_factory=list,
+        description="Ids of the open objections against the record or its publicity period: "
+        "while any is open the record is marked 'under objection'.",
+    )
+    restoration_pending: str | None = Field(
+        default=None, description="Id of a pending credit-restoration application, if any."
+    )
+    statements: list[StatementOut] = Field(
+        default_factory=list, description="The subject's statements beside the record."
+    )
 
 
 class EntityView(BaseModel):
@@ -64,6 +83,10 @@ class EntityView(BaseModel):
     name: str
     names: list[str] = Field(description="Every name it was recorded under, oldest first.")
     division: str | None = Field(description="Withheld (null) for natural persons.")
+    as_of: dt.date = Field(
+        description="The day the page shows: today, or the ``as_of`` asked for (built from "
+        "what the platform had received by the end of that day)."
+    )
     records: list[PublicRecord] = Field(description="Public records, newest decision first.")
 
 
@@ -99,6 +122,12 @@ class RecordHistory(BaseModel):
     provider_record_id: str
     record_type: str
     subject: SubjectOut = Field(description="The subject as the current version names it.")
-    current_version: int
+    current_version: int = Field(
+        description="The current version; ``as_of`` a day: the version current then."
+    )
     created_at: dt.datetime
+    as_of: dt.date | None = Field(
+        default=None,
+        description="The day asked for: only the versions received by its end are listed.",
+    )
     versions: list[RecordVersionOut] = Field(description="Oldest first.")

@@ -6,9 +6,13 @@ What the public sees:
 * natural persons only while at least one record of theirs is public today
   (``entities.public_until``), under their opaque public id, never their identity number;
 * only the current version of a record, only of a record type whose disclosure for the
-  subject's kind is ``public``, only once decided and until its publicity ends.
+  subject's kind is ``public``, only once decided and until its publicity ends;
+* never a record the subject hid; beside each record the marks of the subjects' rights
+  (open objections, a pending restoration, the subject's statements).
 
 A record's full history is shown to the authority that submitted it and to administrators.
+Both take ``as_of``: the page, or the history, as the platform had it at the end of a past
+day (``docs/time-travel.md``).
 """
 
 from __future__ import annotations
@@ -32,10 +36,13 @@ from xinyong.entities.schemas import (
     RecordHistory,
     RecordVersionOut,
     SearchPage,
+    StatementOut,
     SubjectOut,
 )
 from xinyong.errors import Forbidden, NotFound, ValidationFailed
 from xinyong.identifiers import IdentifierError, display_code, validate_ric, validate_uscc
+from xinyong.rights import marks as marks_module
+from xinyong.timetravel import known_by, last_moment
 
 DEFAULT_LIMIT = 20
 #: Most matching names one search request examines (see :func:`search`).
@@ -210,15 +217,40 @@ def _not_found() -> NotFound:
     return NotFound("no public entity has this code", code="entity_not_found")
 
 
-def entity_view(conn: Connection, catalogue: Catalogue, code: str, *, today: dt.date) -> EntityView:
-    """A subject's public page: its names and its records that are public today."""
+def _marks_at(conn: Connection, entity_id: int, known_by: dt.datetime | None) -> marks_module.Marks:
+    """The subject's marks now, or at the last moment of the day ``known_by`` ends."""
+    return marks_module.marks_of(conn, entity_id, at=last_moment(known_by))
+
+
+def entity_view(
+    conn: Connection,
+    catalogue: Catalogue,
+    code: str,
+    *,
+    today: dt.date,
+    as_of: dt.date | None = None,
+    timezone: str = "Asia/Shanghai",
+) -> EntityView:
+    """A subject's public page: its names and its records that are public today, or as
+    the page showed them on ``as_of`` (see ``docs/time-travel.md``): of the versions
+    received by the end of that day, each record's latest, if public on that day; the
+    names known then; persons only if some record of theirs was public then. Records the
+    subject hid are left out; each record carries its marks (open objections, a pending
+    restoration, the subject's statements) as they stood then.
+    """
+    day = as_of or today
+    cutoff = known_by(as_of, today, timezone)
     found = repo.entity_by_public_code(conn, code.strip())
-    if found is None:
+    if found is None or (cutoff is not None and found.created_at >= cutoff):
         raise _not_found()
     person = found.kind == SubjectKind.person
-    if person and (found.public_until is None or found.public_until < today):
+    if person and cutoff is None and (found.public_until is None or found.public_until < day):
         raise _not_found()
-    rows = repo.public_records(conn, found.id, public_record_types(catalogue, found.kind), today)
+    rows = repo.public_records(
+        conn, found.id, public_record_types(catalogue, found.kind), day, known_by=cutoff
+    )
+    marks = _marks_at(conn, found.id, cutoff) if rows else marks_module.Marks()
+    rows = [r for r in rows if r["id"] not in marks.hidden]
     if person and not rows:
         raise _not_found()
     shown = display_code(found.kind, found.code)
@@ -229,6 +261,7 @@ def entity_view(conn: Connection, catalogue: Catalogue, code: str, *, today: dt.
             continue
         fields = dict(r["fields"] or {})
         text = {k: r[k] for k in ("legal_basis", "document_number")}
+        said = marks.statements.get(r["id"], [])
         if person:
             fields = {k: _masked(v, found.code, shown) for k, v in fields.items()}
             text = {k: _masked(v, found.code, shown) for k, v in text.items()}
@@ -245,15 +278,28 @@ def entity_view(conn: Connection, catalogue: Catalogue, code: str, *, today: dt.
                 provider=r["provider_code"],
                 fields=fields,
                 version=r["version"],
+                under_objection=list(marks.under_objection(r["id"])),
+                restoration_pending=marks.restorations.get(r["id"]),
+                statements=[
+                    StatementOut(
+                        text=_masked(st.text, found.code, shown) if person else st.text,
+                        at=st.at,
+                    )
+                    for st in said
+                ],
             )
         )
+    name = found.name
+    if cutoff is not None:
+        name = repo.name_known_by(conn, found.id, cutoff) or name
     return EntityView(
         code=found.public_id if person else found.code,
         display_code=shown,
         kind=found.kind,
-        name=found.name,
-        names=repo.names_of(conn, found.id),
+        name=name,
+        names=repo.names_of(conn, found.id, known_by=cutoff),
         division=None if person else found.division,
+        as_of=day,
         records=records,
     )
 
@@ -261,8 +307,17 @@ def entity_view(conn: Connection, catalogue: Catalogue, code: str, *, today: dt.
 # ---- a record's history ------------------------------------------------------------------
 
 
-def record_history(conn: Connection, record_id: str, caller: Principal) -> RecordHistory:
-    """Every version of a record, for its provider and administrators only."""
+def record_history(
+    conn: Connection,
+    record_id: str,
+    caller: Principal,
+    *,
+    as_of: dt.date | None = None,
+    today: dt.date | None = None,
+    timezone: str = "Asia/Shanghai",
+) -> RecordHistory:
+    """Every version of a record, for its provider and administrators only; with
+    ``as_of``, the versions received by the end of that day, the latest of them current."""
     head = repo.record_head(conn, record_id)
     if head is None:
         raise NotFound(f"no record {record_id[:40]!r}", code="record_not_found")
@@ -272,10 +327,19 @@ def record_history(conn: Connection, record_id: str, caller: Principal) -> Recor
             "a record's history is shown only to its provider and to administrators",
             code="not_your_record",
         )
+    cutoff = None if as_of is None or today is None else known_by(as_of, today, timezone)
+    known = repo.record_versions_of(conn, record_id, known_by=cutoff)
+    if not known:
+        raise NotFound(
+            f"record {record_id[:40]!r} was not yet received on {as_of}", code="record_not_found"
+        )
+    # the version current then names the type and subject (a correction may change them)
+    then = known[-1] if cutoff is not None else head
+    current_version = int(then["version"]) if cutoff is not None else int(head["current_version"])
     versions = [
         RecordVersionOut(
             version=v["version"],
-            current=v["version"] == head["current_version"],
+            current=v["version"] == current_version,
             record_type=v["record_type"],
             subject=SubjectOut(
                 kind=v["subject_kind"], code=v["subject_code"], name=v["subject_name"]
@@ -290,17 +354,18 @@ def record_history(conn: Connection, record_id: str, caller: Principal) -> Recor
             received_at=v["received_at"],
             import_id=v["import_id"],
         )
-        for v in repo.record_versions_of(conn, record_id)
+        for v in known
     ]
     return RecordHistory(
         id=head["id"],
         provider=head["provider_code"],
         provider_record_id=head["provider_record_id"],
-        record_type=head["record_type"],
+        record_type=then["record_type"],
         subject=SubjectOut(
-            kind=head["subject_kind"], code=head["subject_code"], name=head["subject_name"]
+            kind=then["subject_kind"], code=then["subject_code"], name=then["subject_name"]
         ),
-        current_version=head["current_version"],
+        current_version=current_version,
         created_at=head["created_at"],
+        as_of=as_of,
         versions=versions,
     )

@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
+from xinyong.audit import service as audit
 from xinyong.catalogue.model import Catalogue
 from xinyong.changes import import_changed
 from xinyong.db.engine import writing
@@ -83,8 +84,12 @@ def import_bytes(
     progress: Progress | None = None,
     declaration: Declaration | None = None,
     refresh_lists: bool = True,
+    actor: str = audit.CLI,
 ) -> ImportSummary:
     """Import one file's content for one provider; see the module's docs.
+
+    The transaction that finishes the import (completed or rejected) appends its
+    ``import.finished`` entry to the audit log, by ``actor``.
 
     When the last chunk is in, the list entries of the subjects it touched are refreshed
     (``declaration``: the lists in force, by default those of the settings) in the
@@ -112,6 +117,7 @@ def import_bytes(
             )
             import_repo.add_errors(conn, summary.import_id, summary.errors)
             import_repo.finish(conn, summary.import_id, "rejected", utcnow())
+            _audit(conn, actor, summary, digest, "rejected", 0)
         return summary
     today = today_in(settings)
     duplicates = duplicate_rows(table, name)
@@ -179,7 +185,32 @@ def import_bytes(
                 conn, catalogue, schemes, declaration, summary.import_id, today=today, now=utcnow()
             )
         import_repo.finish(conn, summary.import_id, "completed", utcnow())
+        _audit(conn, actor, summary, digest, "completed", total)
     return summary
+
+
+def _audit(
+    conn: Connection, actor: str, summary: ImportSummary, sha256: str, status: str, rows: int
+) -> None:
+    audit.record(
+        conn,
+        actor,
+        "import.finished",
+        str(summary.import_id),
+        {
+            "import_id": summary.import_id,
+            "provider": summary.provider,
+            "file": summary.file,
+            "sha256": sha256,
+            "status": status,
+            "rows": rows,
+            "accepted": summary.accepted,
+            "unchanged": summary.unchanged,
+            "corrected": summary.corrected,
+            "rejected": summary.rejected,
+            "errors": len(summary.errors),
+        },
+    )
 
 
 def files_to_import(path: Path, provider: str | None) -> list[tuple[Path, str]]:
@@ -207,6 +238,7 @@ def import_files(
     *,
     progress_for: Callable[[Path, str], Progress] | None = None,
     refresh_lists: bool = True,
+    actor: str = audit.CLI,
 ) -> tuple[list[ImportSummary], list[RowError]]:
     """Import (file, provider) pairs one after the other.
 
@@ -234,6 +266,7 @@ def import_files(
                     provider_code=provider,
                     progress=progress_for(file, provider) if progress_for else None,
                     refresh_lists=refresh_lists,
+                    actor=actor,
                 )
             )
         except XinyongError as exc:

@@ -18,6 +18,7 @@ from xinyong.api.deps import (
     SettingsDep,
     Writing,
 )
+from xinyong.audit import service as audit
 from xinyong.auth.keys import Principal, Role
 from xinyong.changes import records_changed
 from xinyong.db.types import utcnow
@@ -163,6 +164,21 @@ def end_a_record(
         now=now,
         reason=f"record {record_id} ended",
     )
+    audit.record(
+        conn,
+        caller.actor,
+        "record.ended",
+        ended.record_id,
+        {
+            "provider": caller.provider_code,
+            "reason": body.reason,
+            "effective_on": (body.effective_on or today).isoformat(),
+            "version": ended.version,
+            "in_effect_until": ended.last_day.isoformat(),
+            "data_version": refreshed.revision,
+        },
+        now=now,
+    )
     return RecordEnded(
         id=ended.record_id,
         version=ended.version,
@@ -192,6 +208,7 @@ async def upload_import(
         name=name,
         provider_code=caller.provider_code or "",
         declaration=declaration,
+        actor=caller.actor,
     )
     return {
         "id": summary.import_id,

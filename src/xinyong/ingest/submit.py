@@ -3,12 +3,14 @@ objection's decision brings. Validation, storage and what follows, in one transa
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
 import polars as pl
 from sqlalchemy import Connection
 
+from xinyong.audit import service as audit
 from xinyong.auth.keys import Principal
 from xinyong.catalogue.model import Catalogue
 from xinyong.changes import records_changed
@@ -36,7 +38,8 @@ def submit_objects(
     """Validate and store records given as JSON objects (the API's record format) for the
     provider of ``caller``, within its key's scopes, and bring grades, list entries and
     watchers up to date, in the caller's transaction. Invalid objects come back as errors
-    (by index); valid ones are stored."""
+    (by index); valid ones are stored. The audit log gets one ``record.submitted`` entry by
+    ``caller`` with each stored record's id, version, status and content hash."""
     provider = caller.provider_code or ""
     table, errors = table_from_records(list(enumerate(objects)), catalogue, file="request")
     checked = validate_table(table, catalogue, provider, file="request", today=today_in(settings))
@@ -62,4 +65,39 @@ def submit_objects(
         now=now,
         reason=f"records from {provider}",
     )
+    _audit(conn, caller, provider, rows, written, len(objects), now)
     return written, errors
+
+
+def _audit(
+    conn: Connection,
+    caller: Principal,
+    provider: str,
+    rows: pl.DataFrame,
+    written: Written,
+    given: int,
+    now: dt.datetime,
+) -> None:
+    """One ``record.submitted`` entry per request, last in its transaction (the chain's
+    lock is held from the append to the commit)."""
+    if not written.outcomes:
+        return  # nothing stored: no state changed
+    hashes = dict(zip(rows[ROW].to_list(), rows["content_hash"].to_list(), strict=True))
+    records = [
+        {"id": rid, "version": version, "status": status, "content_hash": hashes.get(row)}
+        for row, rid, version, status in written.outcomes
+    ]
+    audit.record(
+        conn,
+        caller.actor,
+        "record.submitted",
+        written.outcomes[0][1] if given == 1 else None,
+        {
+            "provider": provider,
+            "submitted": given,
+            "rejected": given - len(records),
+            "counts": {k: int(written.counts[k]) for k in ("created", "unchanged", "corrected")},
+            "records": records,
+        },
+        now=now,
+    )

@@ -3,8 +3,10 @@
 Lists that their declaration publishes are public, natural persons' entries only where the
 list publishes persons (and then by public id, with the identity number masked). A list
 that is not published (``focus_attention``) is shown only to an authority's key with a
-stated ``purpose``. ``as_of`` picks the day; ``data_version`` rebuilds what the platform
-knew at an earlier version (the one a check cites).
+stated ``purpose``; such reads (an unpublished list, or entries only authorities see) are
+logged in each shown subject's access log. ``as_of`` picks the day; ``data_version``
+rebuilds what the platform knew at an earlier version (the one a check cites). An entry
+under an open objection says so: ``under_objection`` lists the objections.
 """
 
 from __future__ import annotations
@@ -14,9 +16,11 @@ from typing import Any
 
 from fastapi import APIRouter, Query
 
+from xinyong.access.deps import ReadLogDep
 from xinyong.api.deps import DeclarationDep, MaybeCaller, Reading, SettingsDep
 from xinyong.auth.keys import Principal, may_use_codes
 from xinyong.catalogue.model import SubjectKind
+from xinyong.db.types import utcnow
 from xinyong.errors import BadRequest, Forbidden, NotFound
 from xinyong.identifiers import display_code
 from xinyong.ingest.importer import today_in
@@ -24,13 +28,21 @@ from xinyong.lists import repository as repo
 from xinyong.lists.entries import Entry
 from xinyong.lists.model import Declaration, ListDecl
 from xinyong.lists.service import resolve_version
+from xinyong.me import repository as me_repo
 from xinyong.rating import repository as rating_repo
+from xinyong.rights.marks import marks_of
+from xinyong.timetravel import known_by, last_moment
 
 router = APIRouter(tags=["lists"])
 
 AS_OF = Query(default=None, description="The day (YYYY-MM-DD); default today.")
 VERSION = Query(default=None, ge=0, description="A past data version (default: the latest).")
 PURPOSE = Query(default=None, max_length=500, description="Why an authority reads it.")
+LEGAL_BASIS = Query(
+    default=None,
+    max_length=500,
+    description="The provision that allows an authority's reading (kept in the access log).",
+)
 
 
 def _as_of(value: dt.date | None, today: dt.date) -> dt.date:
@@ -58,6 +70,11 @@ def _visible(lst: ListDecl, kind: str, authority: bool) -> bool:
     if not lst.publication.public:
         return False
     return kind != SubjectKind.person.value or lst.publication.persons
+
+
+def _marks_at(day: dt.date, today: dt.date, timezone: str) -> dt.datetime | None:
+    """The moment whose marks a view of ``day`` shows: now for today, else that day's end."""
+    return last_moment(known_by(day, today, timezone))
 
 
 def entry_json(e: Entry) -> dict[str, Any]:
@@ -104,9 +121,11 @@ def get_list(
     decl: DeclarationDep,
     settings: SettingsDep,
     caller: MaybeCaller,
+    log: ReadLogDep,
     as_of: dt.date | None = AS_OF,
     data_version: int | None = VERSION,
     purpose: str | None = PURPOSE,
+    legal_basis: str | None = LEGAL_BASIS,
     kind: SubjectKind | None = Query(default=None),
     after: int = Query(default=0, ge=0, le=2**31 - 1, description="cursor: the last row id"),
     limit: int = Query(default=100, ge=1, le=1000),
@@ -119,12 +138,19 @@ def get_list(
             f"the list {lst.code!r} is not published: an authority's key and a purpose are needed",
             code="purpose_required",
         )
-    day = _as_of(as_of, today_in(settings))
+    today = today_in(settings)
+    day = _as_of(as_of, today)
     version = resolve_version(conn, data_version)
     kinds = [kind.value] if kind else None
     if not authority and not lst.publication.persons:
         kinds = [k for k in (kinds or [k.value for k in lst.subject_kinds]) if k != "person"]
     page = repo.members(conn, lst.code, day, version, kinds=kinds, after=after, limit=limit)
+    objected = me_repo.listing_objections_on(
+        conn,
+        lst.code,
+        sorted({m.entry.entity_id for m in page}),
+        _marks_at(day, today, settings.timezone) or utcnow(),
+    )
     shown = [
         {
             "subject": {
@@ -138,9 +164,21 @@ def get_list(
                 "name": m.name,
             },
             **entry_json(m.entry),
+            "under_objection": objected.get(m.entry.entity_id, []),
         }
         for m in page
     ]
+    # Only authorities see these (an unpublished list, or persons on a list that publishes
+    # none): each subject on the page learns who read it, and why.
+    private = [m.entry.entity_id for m in page if not _visible(lst, m.kind, authority=False)]
+    if authority and caller is not None and purpose and private:
+        log(
+            caller,
+            private,
+            purpose=purpose,
+            what=f"list:{lst.code}",
+            legal_basis=legal_basis,
+        )
     return {
         **list_summary(lst),
         "as_of": day,
@@ -158,9 +196,11 @@ def entity_lists(
     decl: DeclarationDep,
     settings: SettingsDep,
     caller: MaybeCaller,
+    log: ReadLogDep,
     as_of: dt.date | None = AS_OF,
     data_version: int | None = VERSION,
     purpose: str | None = PURPOSE,
+    legal_basis: str | None = LEGAL_BASIS,
 ) -> dict[str, Any]:
     """The subject's entries on every list on ``as_of`` (the lists the caller may see)."""
     subject = rating_repo.subject_by_code(
@@ -169,16 +209,36 @@ def entity_lists(
     if subject is None:
         raise NotFound("no subject has this code", code="entity_not_found")
     authority = _authority(caller, purpose)
-    day = _as_of(as_of, today_in(settings))
+    today = today_in(settings)
+    day = _as_of(as_of, today)
     version = resolve_version(conn, data_version)
     visible = [lst.code for lst in decl.lists if _visible(lst, subject.kind, authority)]
     found = repo.entries_on(conn, [subject.id], visible, day, version).get(subject.id, [])
     shown = subject.public_id if subject.kind == SubjectKind.person.value else subject.code
+    objected = marks_of(
+        conn, subject.id, at=_marks_at(day, today, settings.timezone)
+    ).listing_objections
+    private = [
+        lst.code
+        for lst in decl.lists
+        if lst.code in visible and not _visible(lst, subject.kind, False)
+    ]
+    if authority and caller is not None and purpose and private:
+        log(
+            caller,
+            [subject.id],
+            purpose=purpose,
+            what="lists:" + ",".join(private),
+            legal_basis=legal_basis,
+            record_ids=[e.record_id for e in found if e.list_code in private and e.record_id],
+        )
     return {
         "subject": shown,
         "as_of": day,
         "data_version": version,
-        "entries": [entry_json(e) for e in found],
+        "entries": [
+            {**entry_json(e), "under_objection": objected.get(e.list_code, [])} for e in found
+        ],
     }
 
 

@@ -2,7 +2,9 @@
 
 Anyone may read a scheme (people have a right to know the criteria) and a public rating.
 A rating that the scheme does not make public for the subject's kind (a person's city
-grade) is shown only to an authority's key with a stated ``purpose``.
+grade) is shown only to an authority's key with a stated ``purpose``, and such a read is
+logged in the subject's access log (the subject's own read is not). A grade under an open
+objection says so: ``under_objection`` lists the objections.
 """
 
 from __future__ import annotations
@@ -11,7 +13,9 @@ import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
 
+from xinyong.access.deps import ReadLog, ReadLogDep
 from xinyong.api.deps import (
     Caller,
     CatalogueDep,
@@ -38,8 +42,9 @@ from xinyong.rating.schemas import (
     RatingOut,
     SchemeOut,
     SchemeSummary,
-    SubjectRatings,
 )
+from xinyong.rights.marks import marks_of
+from xinyong.timetravel import known_by, last_moment
 
 router = APIRouter(tags=["ratings"])
 
@@ -54,6 +59,28 @@ PURPOSE = Query(
     max_length=500,
     description="Why an authority reads a rating that is not public (required for those).",
 )
+LEGAL_BASIS = Query(
+    default=None,
+    max_length=500,
+    description="The provision that allows an authority's reading (kept in the access log).",
+)
+
+
+class MarkedRating(CurrentRating):
+    under_objection: list[str] = Field(
+        default_factory=list, description="Open objections against this grade."
+    )
+
+
+class MarkedSubjectRatings(BaseModel):
+    subject: str
+    ratings: list[MarkedRating]
+
+
+class MarkedRatingOut(RatingOut):
+    under_objection: list[str] = Field(
+        default_factory=list, description="Open objections against the subject's grade."
+    )
 
 
 def _scheme(schemes: dict[str, Scheme], code: str) -> Scheme:
@@ -78,6 +105,31 @@ def _may_see(
     if caller is not None and caller.subject_code == subject.code:
         return True  # the subject's own view
     return caller is not None and caller.is_authority and bool(purpose and purpose.strip())
+
+
+def _logged(
+    log: ReadLog,
+    caller: Principal | None,
+    subject: repo.Subject,
+    read: list[Scheme],
+    purpose: str | None,
+    legal_basis: str | None,
+) -> None:
+    """Log an authority's read of grades that are not public (not the subject's own)."""
+    hidden = [s.code for s in read if s.disclosure_for(subject.kind) is not Disclosure.public]
+    if hidden and caller is not None and caller.is_authority and purpose:
+        log(
+            caller,
+            [subject.id],
+            purpose=purpose,
+            what="rating:" + ",".join(hidden),
+            legal_basis=legal_basis,
+        )
+
+
+def _marks_at(day: dt.date, today: dt.date, timezone: str) -> dt.datetime | None:
+    """The moment whose marks a view of ``day`` shows: now for today, else that day's end."""
+    return last_moment(known_by(day, today, timezone))
 
 
 def _shown_code(subject: repo.Subject) -> str:
@@ -125,7 +177,7 @@ def get_scheme(code: str, schemes: SchemesDep) -> SchemeOut:
     )
 
 
-@router.get("/entities/{code}/ratings", response_model=SubjectRatings, responses=_ERRORS)
+@router.get("/entities/{code}/ratings", response_model=MarkedSubjectRatings, responses=_ERRORS)
 def subject_ratings(
     code: str,
     conn: Reading,
@@ -133,8 +185,10 @@ def subject_ratings(
     catalogue: CatalogueDep,
     settings: SettingsDep,
     caller: MaybeCaller,
+    log: ReadLogDep,
     purpose: str | None = PURPOSE,
-) -> SubjectRatings:
+    legal_basis: str | None = LEGAL_BASIS,
+) -> MarkedSubjectRatings:
     """The subject's current grade under every scheme that rates it and that the caller
     may see. A stored rating is shown while current; a stale or lapsed one is recomputed
     for the read."""
@@ -148,6 +202,7 @@ def subject_ratings(
     if not visible and not any(subject.kind in s.subject_kinds for s in schemes.values()):
         raise _NOT_FOUND
     stored = {r["scheme"]: r for r in repo.ratings_of(conn, subject.id)}
+    objected = marks_of(conn, subject.id).grade_objections
     out = []
     for s in visible:
         r = stored.get(s.code)
@@ -160,7 +215,7 @@ def subject_ratings(
         )
         if r is not None and fresh:
             out.append(
-                CurrentRating(
+                MarkedRating(
                     scheme=s.code,
                     scheme_version=r["scheme_version"],
                     grade=r["grade"],
@@ -168,6 +223,7 @@ def subject_ratings(
                     as_of=r["as_of"],
                     valid_until=r["valid_until"],
                     source="stored",
+                    under_objection=objected.get(s.code, []),
                 )
             )
             continue
@@ -175,7 +231,7 @@ def subject_ratings(
             conn, catalogue, s, subject, today, today=today, timezone=settings.timezone
         ).rating
         out.append(
-            CurrentRating(
+            MarkedRating(
                 scheme=s.code,
                 scheme_version=live.scheme_version,
                 grade=live.grade,
@@ -183,12 +239,14 @@ def subject_ratings(
                 as_of=today,
                 valid_until=live.valid_until,
                 source="live",
+                under_objection=objected.get(s.code, []),
             )
         )
-    return SubjectRatings(subject=_shown_code(subject), ratings=out)
+    _logged(log, caller, subject, visible, purpose, legal_basis)
+    return MarkedSubjectRatings(subject=_shown_code(subject), ratings=out)
 
 
-@router.get("/entities/{code}/ratings/{scheme}", response_model=RatingOut, responses=_ERRORS)
+@router.get("/entities/{code}/ratings/{scheme}", response_model=MarkedRatingOut, responses=_ERRORS)
 def subject_rating(
     code: str,
     scheme: str,
@@ -197,9 +255,11 @@ def subject_rating(
     catalogue: CatalogueDep,
     settings: SettingsDep,
     caller: MaybeCaller,
+    log: ReadLogDep,
     as_of: str | None = Query(default=None, description="YYYY-MM-DD; default today"),
     purpose: str | None = PURPOSE,
-) -> RatingOut:
+    legal_basis: str | None = LEGAL_BASIS,
+) -> MarkedRatingOut:
     """The rating as of a date, reproduced from the records known then, with every
     contributing record and rule, caps and overrides, and what would change the grade."""
     found = _scheme(schemes, scheme)
@@ -216,7 +276,8 @@ def subject_rating(
         conn, catalogue, found, subject, day, today=today, timezone=settings.timezone
     )
     r = ex.rating
-    return RatingOut(
+    objected = marks_of(conn, subject.id, at=_marks_at(day, today, settings.timezone))
+    shown = MarkedRatingOut(
         subject=_shown_code(subject),
         scheme=r.scheme,
         scheme_version=r.scheme_version,
@@ -241,7 +302,10 @@ def subject_rating(
             )
             for c in ex.changes
         ],
+        under_objection=objected.grade_objections.get(found.code, []),
     )
+    _logged(log, caller, subject, [found], purpose, legal_basis)
+    return shown
 
 
 @router.post(

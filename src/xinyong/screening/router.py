@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from xinyong.api.deps import Caller, Reading, Writing
+from xinyong.audit import service as audit
 from xinyong.auth.keys import Principal
 from xinyong.db.types import utcnow
 from xinyong.screening import service
@@ -49,7 +50,7 @@ def screen_name(body: ScreeningIn, conn: Reading, caller: Caller) -> ScreeningOu
 def record_decision(body: DecisionIn, conn: Writing, caller: Caller) -> DecisionOut:
     """Record that a candidate is (``match``) or is not (``not_a_match``) the subject a name
     stands for; later screenings of the same normalised name show and reuse it."""
-    return service.decide(
+    out = service.decide(
         conn,
         default_config(),
         name=body.name,
@@ -60,3 +61,18 @@ def record_decision(body: DecisionIn, conn: Writing, caller: Caller) -> Decision
         decided_by=authority_of(caller),
         now=utcnow(),
     )
+    audit.record(
+        conn,
+        caller.actor,
+        "screening.decided",
+        str(out.id),
+        {
+            "decision_id": out.id,
+            "name": out.name,
+            "subject": out.subject,
+            "verdict": out.verdict,
+            "reviewer": out.reviewer,
+            "decided_by": out.decided_by,
+        },
+    )
+    return out

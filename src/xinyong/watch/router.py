@@ -19,6 +19,7 @@ from xinyong.api.deps import (
     SettingsDep,
     Writing,
 )
+from xinyong.audit import service as audit
 from xinyong.db.types import utcnow
 from xinyong.ingest.importer import today_in
 from xinyong.watch import service
@@ -50,7 +51,9 @@ Limit = Annotated[int, Query(ge=1, le=1000, description="Page size (1 to 1,000).
 def put_webhook(body: WebhookIn, conn: Writing, caller: ConsumerCaller) -> WebhookOut:
     """Register or replace the URL that receives this authority's events, and the secret
     that signs them (HMAC-SHA256; see docs/webhooks.md). The secret is never shown again."""
-    return service.put_webhook(conn, caller, body, utcnow())
+    out = service.put_webhook(conn, caller, body, utcnow())
+    audit.record(conn, caller.actor, "webhook.registered", caller.consumer_code, {"url": out.url})
+    return out
 
 
 @router.get(
@@ -69,6 +72,7 @@ def get_webhook(conn: Reading, caller: ConsumerCaller) -> WebhookOut:
 def delete_webhook(conn: Writing, caller: ConsumerCaller) -> Response:
     """Remove the webhook. Its pending deliveries end as failed; watches stay."""
     service.delete_webhook(conn, caller)
+    audit.record(conn, caller.actor, "webhook.removed", caller.consumer_code)
     return Response(status_code=204)
 
 
