@@ -106,7 +106,18 @@ def test_a_judgment_default_restricts_the_company_and_only_it(
         "/api/v1/lists/judgment_defaulters", params={"data_version": body["data_version"]}
     ).json()
     assert [e["record_id"] for e in before["entries"]] == [record_id]
-    history = client.get(f"/api/v1/entities/{ORG}/lists", params={"as_of": rec["decided_on"]})
+    # what the platform knows now about the day of the decision (the latest data version;
+    # as_of alone would show what it knew then: nothing, the record arrived today). The
+    # public sees only what is still public today; an authority with a purpose sees all.
+    history = client.get(
+        f"/api/v1/entities/{ORG}/lists",
+        params={
+            "as_of": rec["decided_on"],
+            "data_version": after["data_version"],
+            "purpose": "reviewing a refusal",
+        },
+        headers=bearer(airline),
+    )
     [past] = history.json()["entries"]  # on the list from its decision until yesterday
     assert past["until"] == days_ago(1)
 

@@ -145,42 +145,7 @@ def test_shown_on_the_last_day_and_gone_the_next(
     assert count(engine, record_expiries) == 0
 
 
-def _serves_it_again(where: str, fix: str) -> Any:
-    return pytest.mark.xfail(
-        strict=True,
-        reason=f"{where} serves a record past its publicity end to the public when asked "
-        f"as_of a day it was still public (fix, not in this part's files: {fix})",
-    )
-
-
-_CURRENT = "keep only records whose current version is still public today"
-PAST_DAY_CASES = [
-    pytest.param(
-        "entity",
-        marks=_serves_it_again("entities.service.entity_view", f"{_CURRENT} for the public"),
-    ),
-    pytest.param(
-        "person",
-        marks=_serves_it_again(
-            "entities.service.entity_view",
-            f"a person needs public_until >= today even with as_of, and {_CURRENT}",
-        ),
-    ),
-    pytest.param(
-        "lists",
-        marks=_serves_it_again("lists.router.get_list", f"entries of records: {_CURRENT}"),
-    ),
-    pytest.param(
-        "entity_lists",
-        marks=_serves_it_again("lists.router.entity_lists", f"entries of records: {_CURRENT}"),
-    ),
-    pytest.param(
-        "rating",
-        marks=_serves_it_again(
-            "rating.router.subject_rating", f"public explanations as_of a past day: {_CURRENT}"
-        ),
-    ),
-]
+PAST_DAY_CASES = ["entity", "person", "lists", "entity_lists", "rating"]
 
 
 @pytest.mark.parametrize("endpoint", PAST_DAY_CASES)

@@ -9,21 +9,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, select
 
-from xinyong.db.tables import entities, list_revisions
+from xinyong.db.tables import entities
 
 #: Codes per ``IN (...)`` (SQLite's limit on parameters is 32,766).
 CHUNK = 900
-
-
-def data_version_at(conn: Connection, moment: dt.datetime) -> int:
-    """The latest list revision created before ``moment`` (0 before the first): the data
-    version a check made at that moment would have cited."""
-    stmt = select(func.coalesce(func.max(list_revisions.c.id), 0)).where(
-        list_revisions.c.created_at < moment
-    )
-    return int(conn.execute(stmt).scalar_one())
 
 
 def entity_ids_known_by(

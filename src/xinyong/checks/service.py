@@ -120,7 +120,7 @@ def prepare_check(
     if as_of is not None and as_of.known_by is not None:  # a past day: what was known then
         moment = as_of.known_by
         found = known.entity_ids_known_by(conn, sorted(set(asked)), moment)
-        version = known.data_version_at(conn, moment)
+        version = lists_repo.data_version_before(conn, moment)
         subjects = [(c, found.get(c)) for c in asked]
         facts = gather_as_of(
             conn,

@@ -462,6 +462,29 @@ def public_records(
     return [dict(row) for row in conn.execute(stmt).mappings()]
 
 
+def current_publicity(conn: Connection, record_ids: Sequence[str]) -> list[dict[str, Any]]:
+    """For each of these records, what decides whether it may be public today: its
+    subject's kind, its type and its current version's dates (in chunks of 500 ids)."""
+    rv = record_versions
+    out: list[dict[str, Any]] = []
+    ids = sorted(set(record_ids))
+    for start in range(0, len(ids), 500):
+        stmt = (
+            select(
+                records.c.id,
+                entities.c.kind,
+                rv.c.record_type,
+                rv.c.decided_on,
+                rv.c.publicity_until,
+                rv.c.ended_on,
+            )
+            .select_from(_current_version().join(entities, entities.c.id == rv.c.entity_id))
+            .where(records.c.id.in_(ids[start : start + 500]))
+        )
+        out.extend(dict(row) for row in conn.execute(stmt).mappings())
+    return out
+
+
 # ---- a record's history ------------------------------------------------------------------
 
 

@@ -6,7 +6,8 @@ from typing import Any
 
 from fastapi import APIRouter, Query
 
-from xinyong.api.deps import Caller, CatalogueDep, Reading, SettingsDep
+from xinyong.access.deps import ReadLogDep
+from xinyong.api.deps import Caller, CatalogueDep, MaybeCaller, Reading, SettingsDep
 from xinyong.entities import service
 from xinyong.entities.schemas import EntityView, RecordHistory, SearchPage
 from xinyong.ingest.importer import today_in
@@ -67,19 +68,43 @@ def get_entity(
     conn: Reading,
     catalogue: CatalogueDep,
     settings: SettingsDep,
+    caller: MaybeCaller,
+    log: ReadLogDep,
     as_of: str | None = AS_OF,
+    purpose: str | None = Query(
+        default=None,
+        max_length=500,
+        description="An authority's reason to see a past day in full (logged for the subject).",
+    ),
+    legal_basis: str | None = Query(default=None, max_length=500),
 ) -> EntityView:
     """A subject's public page by USCC, or a natural person's by public id: today, or as
-    it was shown on ``as_of``."""
+    it was shown on ``as_of``. For the public a past day shows only records still public
+    today; the subject itself, and an authority stating a ``purpose``, see that day's page
+    in full (the authority's read is in the subject's access log)."""
     today = today_in(settings)
-    return service.entity_view(
+    day = parse_as_of(as_of, today)
+    authority = caller is not None and caller.is_authority and bool((purpose or "").strip())
+    view = service.entity_view(
         conn,
         catalogue,
         code,
         today=today,
-        as_of=parse_as_of(as_of, today),
+        as_of=day,
         timezone=settings.timezone,
+        full=authority,
+        own_code=None if caller is None else caller.subject_code,
     )
+    if authority and caller is not None and purpose and day is not None and day < today:
+        log(
+            caller,
+            [view.entity_id()],
+            purpose=purpose,
+            what=f"entity page as of {day}",
+            legal_basis=legal_basis,
+            record_ids=[r.id for r in view.records],
+        )
+    return view
 
 
 @router.get(

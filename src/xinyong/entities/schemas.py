@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PrivateAttr
 
 
 class EntityItem(BaseModel):
@@ -88,6 +88,12 @@ class EntityView(BaseModel):
         "what the platform had received by the end of that day)."
     )
     records: list[PublicRecord] = Field(description="Public records, newest decision first.")
+
+    _entity_id: int = PrivateAttr(default=0)
+
+    def entity_id(self) -> int:
+        """The subject's internal id (not part of the answer)."""
+        return self._entity_id
 
 
 class SubjectOut(BaseModel):

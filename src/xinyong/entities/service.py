@@ -21,6 +21,7 @@ import base64
 import binascii
 import datetime as dt
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import Connection
@@ -205,6 +206,36 @@ def public_record_types(catalogue: Catalogue, kind: str) -> list[str]:
     ]
 
 
+def public_today(
+    conn: Connection, catalogue: Catalogue, record_ids: Iterable[str], today: dt.date
+) -> set[str]:
+    """Those of ``record_ids`` that the public may see today: of a type public for their
+    subject's kind, decided, and neither past the end of their publicity nor ended.
+
+    A past view for the public (``as_of``) shows only records that are still public today:
+    a record whose publicity has ended, or that was restored, withdrawn or ended, is never
+    served publicly again, not even as part of what the platform showed on an earlier day.
+    The subject and authorities with a stated purpose see the full history.
+    """
+    wanted = [r for r in record_ids if r]
+    if not wanted:
+        return set()
+    public: dict[str, set[str]] = {}
+    shown: set[str] = set()
+    for row in repo.current_publicity(conn, wanted):
+        kind = row["kind"]
+        if kind not in public:
+            public[kind] = set(public_record_types(catalogue, kind))
+        if (
+            row["record_type"] in public[kind]
+            and row["decided_on"] <= today
+            and (row["publicity_until"] is None or row["publicity_until"] >= today)
+            and (row["ended_on"] is None or row["ended_on"] >= today)
+        ):
+            shown.add(row["id"])
+    return shown
+
+
 def _masked(value: Any, code: str, shown: str) -> Any:
     """A person's identity number replaced by its masked form, wherever it appears."""
     if isinstance(value, str):
@@ -230,13 +261,18 @@ def entity_view(
     today: dt.date,
     as_of: dt.date | None = None,
     timezone: str = "Asia/Shanghai",
+    full: bool = False,
+    own_code: str | None = None,
 ) -> EntityView:
     """A subject's public page: its names and its records that are public today, or as
     the page showed them on ``as_of`` (see ``docs/time-travel.md``): of the versions
     received by the end of that day, each record's latest, if public on that day; the
     names known then; persons only if some record of theirs was public then. Records the
     subject hid are left out; each record carries its marks (open objections, a pending
-    restoration, the subject's statements) as they stood then.
+    restoration, the subject's statements) as they stood then. A past day shows only
+    records that are still public today (see :func:`public_today`), unless ``full`` (the
+    subject itself, or an authority with a stated purpose, whose read is logged): then it
+    is the page exactly as it was shown that day.
     """
     day = as_of or today
     cutoff = known_by(as_of, today, timezone)
@@ -244,11 +280,16 @@ def entity_view(
     if found is None or (cutoff is not None and found.created_at >= cutoff):
         raise _not_found()
     person = found.kind == SubjectKind.person
-    if person and cutoff is None and (found.public_until is None or found.public_until < day):
+    full = cutoff is not None and (full or own_code == found.code)
+    # A person off the public record today stays off it, also in views of past days.
+    if person and not full and (found.public_until is None or found.public_until < today):
         raise _not_found()
     rows = repo.public_records(
         conn, found.id, public_record_types(catalogue, found.kind), day, known_by=cutoff
     )
+    if cutoff is not None and rows and not full:  # a past day: only what is public today
+        still = public_today(conn, catalogue, [r["id"] for r in rows], today)
+        rows = [r for r in rows if r["id"] in still]
     marks = _marks_at(conn, found.id, cutoff) if rows else marks_module.Marks()
     rows = [r for r in rows if r["id"] not in marks.hidden]
     if person and not rows:
@@ -292,7 +333,7 @@ def entity_view(
     name = found.name
     if cutoff is not None:
         name = repo.name_known_by(conn, found.id, cutoff) or name
-    return EntityView(
+    view = EntityView(
         code=found.public_id if person else found.code,
         display_code=shown,
         kind=found.kind,
@@ -302,6 +343,8 @@ def entity_view(
         as_of=day,
         records=records,
     )
+    view._entity_id = found.id
+    return view
 
 
 # ---- a record's history ------------------------------------------------------------------

@@ -448,3 +448,12 @@ def entities_of_import(conn: Connection, import_id: int, record_types: Sequence[
 
 def all_entity_ids(conn: Connection) -> list[int]:
     return [int(x) for x in conn.execute(select(entities.c.id).order_by(entities.c.id)).scalars()]
+
+
+def data_version_before(conn: Connection, moment: dt.datetime) -> int:
+    """The latest list revision created before ``moment`` (0 before the first): the data
+    version that the platform showed, and a check made then cited, at that moment."""
+    stmt = select(func.coalesce(func.max(list_revisions.c.id), 0)).where(
+        list_revisions.c.created_at < moment
+    )
+    return int(conn.execute(stmt).scalar_one())

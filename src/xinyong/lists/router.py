@@ -15,13 +15,15 @@ import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter, Query
+from sqlalchemy import Connection
 
 from xinyong.access.deps import ReadLogDep
-from xinyong.api.deps import DeclarationDep, MaybeCaller, Reading, SettingsDep
+from xinyong.api.deps import CatalogueDep, DeclarationDep, MaybeCaller, Reading, SettingsDep
 from xinyong.auth.keys import Principal, may_use_codes
-from xinyong.catalogue.model import SubjectKind
+from xinyong.catalogue.model import Catalogue, SubjectKind
 from xinyong.db.types import utcnow
-from xinyong.errors import BadRequest, Forbidden, NotFound
+from xinyong.entities.service import public_today
+from xinyong.errors import Forbidden, NotFound
 from xinyong.identifiers import display_code
 from xinyong.ingest.importer import today_in
 from xinyong.lists import repository as repo
@@ -31,7 +33,7 @@ from xinyong.lists.service import resolve_version
 from xinyong.me import repository as me_repo
 from xinyong.rating import repository as rating_repo
 from xinyong.rights.marks import marks_of
-from xinyong.timetravel import known_by, last_moment
+from xinyong.timetravel import known_by, last_moment, parse_as_of
 
 router = APIRouter(tags=["lists"])
 
@@ -45,12 +47,28 @@ LEGAL_BASIS = Query(
 )
 
 
-def _as_of(value: dt.date | None, today: dt.date) -> dt.date:
-    if value is None:
-        return today
-    if not dt.date(1949, 10, 1) <= value <= dt.date(2999, 12, 31):
-        raise BadRequest("as_of must be between 1949-10-01 and 2999-12-31", code="invalid_as_of")
-    return value
+def _as_of(value: str | None, today: dt.date) -> dt.date:
+    return parse_as_of(value, today) or today
+
+
+def _still_public(
+    conn: Connection,
+    catalogue: Catalogue,
+    entries: list[Entry],
+    day: dt.date,
+    today: dt.date,
+    authority: bool,
+) -> set[str] | None:
+    """For the public reading a past day: the basis records still public today (entries
+    on others are not shown: an expired, restored or withdrawn record is never served
+    publicly again). ``None``: no filtering (today's view, or an authority's)."""
+    if authority or day >= today:
+        return None
+    return public_today(conn, catalogue, [e.record_id for e in entries if e.record_id], today)
+
+
+def _shown(entry: Entry, still: set[str] | None) -> bool:
+    return still is None or entry.record_id is None or entry.record_id in still
 
 
 def _list(decl: Declaration, code: str) -> ListDecl:
@@ -119,10 +137,11 @@ def get_list(
     code: str,
     conn: Reading,
     decl: DeclarationDep,
+    catalogue: CatalogueDep,
     settings: SettingsDep,
     caller: MaybeCaller,
     log: ReadLogDep,
-    as_of: dt.date | None = AS_OF,
+    as_of: str | None = AS_OF,
     data_version: int | None = VERSION,
     purpose: str | None = PURPOSE,
     legal_basis: str | None = LEGAL_BASIS,
@@ -140,11 +159,14 @@ def get_list(
         )
     today = today_in(settings)
     day = _as_of(as_of, today)
-    version = resolve_version(conn, data_version)
+    version = resolve_version(conn, data_version, known_by=known_by(day, today, settings.timezone))
     kinds = [kind.value] if kind else None
     if not authority and not lst.publication.persons:
         kinds = [k for k in (kinds or [k.value for k in lst.subject_kinds]) if k != "person"]
     page = repo.members(conn, lst.code, day, version, kinds=kinds, after=after, limit=limit)
+    next_row = page[-1].row_id if len(page) == limit else None
+    still = _still_public(conn, catalogue, [m.entry for m in page], day, today, authority)
+    page = [m for m in page if _shown(m.entry, still)]
     objected = me_repo.listing_objections_on(
         conn,
         lst.code,
@@ -185,7 +207,7 @@ def get_list(
         "data_version": version,
         "members": repo.count_members(conn, lst.code, day, version),
         "entries": shown,
-        "next": page[-1].row_id if len(page) == limit else None,
+        "next": next_row,
     }
 
 
@@ -194,10 +216,11 @@ def entity_lists(
     code: str,
     conn: Reading,
     decl: DeclarationDep,
+    catalogue: CatalogueDep,
     settings: SettingsDep,
     caller: MaybeCaller,
     log: ReadLogDep,
-    as_of: dt.date | None = AS_OF,
+    as_of: str | None = AS_OF,
     data_version: int | None = VERSION,
     purpose: str | None = PURPOSE,
     legal_basis: str | None = LEGAL_BASIS,
@@ -206,14 +229,22 @@ def entity_lists(
     subject = rating_repo.subject_by_code(
         conn, code[:64], identity_numbers=may_use_codes(caller, code)
     )
-    if subject is None:
-        raise NotFound("no subject has this code", code="entity_not_found")
     authority = _authority(caller, purpose)
     today = today_in(settings)
+    own = (
+        caller is not None
+        and caller.subject_code is not None
+        and subject is not None
+        and (caller.subject_code == subject.code)
+    )
+    if subject is None or not (authority or own or subject.public_on(today)):
+        raise NotFound("no subject has this code", code="entity_not_found")
     day = _as_of(as_of, today)
-    version = resolve_version(conn, data_version)
+    version = resolve_version(conn, data_version, known_by=known_by(day, today, settings.timezone))
     visible = [lst.code for lst in decl.lists if _visible(lst, subject.kind, authority)]
     found = repo.entries_on(conn, [subject.id], visible, day, version).get(subject.id, [])
+    still = _still_public(conn, catalogue, found, day, today, authority or own)
+    found = [e for e in found if _shown(e, still)]
     shown = subject.public_id if subject.kind == SubjectKind.person.value else subject.code
     objected = marks_of(
         conn, subject.id, at=_marks_at(day, today, settings.timezone)

@@ -123,11 +123,14 @@ def audit_details(
     return details
 
 
-def resolve_version(conn: Connection, requested: int | None) -> int:
-    """The data version to read: the latest, or a past one that exists."""
+def resolve_version(
+    conn: Connection, requested: int | None, *, known_by: dt.datetime | None = None
+) -> int:
+    """The data version to read: a past one that exists if ``requested``, else the one in
+    force at ``known_by`` (a view of a past day), else the latest."""
     latest = repo.data_version(conn)
     if requested is None:
-        return latest
+        return latest if known_by is None else repo.data_version_before(conn, known_by)
     if requested < 0 or requested > latest:
         raise BadRequest(
             f"data_version must be between 0 and {latest}", code="invalid_data_version"

@@ -49,6 +49,15 @@ class Subject:
     code: str
     public_id: str
     division: str
+    #: persons: the last day on which some record of theirs is public (None: never)
+    public_until: dt.date | None = None
+
+    def public_on(self, today: dt.date) -> bool:
+        """Whether the public may look this subject up today (persons only while some
+        record of theirs is public)."""
+        if self.kind != "person":
+            return True
+        return self.public_until is not None and self.public_until >= today
 
 
 def subject_by_code(conn: Connection, code: str, *, identity_numbers: bool) -> Subject | None:
@@ -68,6 +77,7 @@ def subject_by_code(conn: Connection, code: str, *, identity_numbers: bool) -> S
             entities.c.code,
             entities.c.public_id,
             entities.c.division,
+            entities.c.public_until,
         ).where(cond)
     ).first()
     return Subject(*row) if row else None

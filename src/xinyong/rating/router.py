@@ -27,6 +27,7 @@ from xinyong.api.deps import (
 from xinyong.auth.keys import Principal, Role, may_use_codes
 from xinyong.catalogue.model import Disclosure, SubjectKind
 from xinyong.db.types import utcnow
+from xinyong.entities.service import public_today
 from xinyong.errors import BadRequest, Forbidden, NotFound
 from xinyong.identifiers import display_code
 from xinyong.ingest.importer import today_in
@@ -44,7 +45,7 @@ from xinyong.rating.schemas import (
     SchemeSummary,
 )
 from xinyong.rights.marks import marks_of
-from xinyong.timetravel import known_by, last_moment
+from xinyong.timetravel import known_by, last_moment, parse_as_of
 
 router = APIRouter(tags=["ratings"])
 
@@ -90,10 +91,12 @@ def _scheme(schemes: dict[str, Scheme], code: str) -> Scheme:
     return found
 
 
-def _subject(conn: Any, code: str, caller: Principal | None) -> repo.Subject:
+def _subject(
+    conn: Any, code: str, caller: Principal | None, today: dt.date, purpose: str | None
+) -> repo.Subject:
     found = repo.subject_by_code(conn, code[:64], identity_numbers=may_use_codes(caller, code))
-    if found is None:
-        raise _NOT_FOUND
+    if found is None or not (found.public_on(today) or _full_view(found, caller, purpose)):
+        raise _NOT_FOUND  # a person off the public record is not found by the public
     return found
 
 
@@ -139,14 +142,28 @@ def _shown_code(subject: repo.Subject) -> str:
 
 
 def _as_of(value: str | None, today: dt.date) -> dt.date:
-    if value is None:
-        return today
+    day = parse_as_of(value, today) or today
     try:
-        return service.checked_as_of(dt.date.fromisoformat(value))
-    except ValueError:
-        raise BadRequest(
-            f"as_of {value[:40]!r} is not a date (YYYY-MM-DD)", code="invalid_as_of"
-        ) from None
+        return service.checked_as_of(day)
+    except ValueError as exc:
+        raise BadRequest(str(exc), code="invalid_as_of") from None
+
+
+def _full_view(subject: repo.Subject, caller: Principal | None, purpose: str | None) -> bool:
+    """The subject itself, or an authority with a stated purpose: explanations name every
+    record. Anyone else sees the rules and points, and the ids only of records public today."""
+    if caller is not None and caller.subject_code == subject.code:
+        return True
+    return caller is not None and caller.is_authority and bool(purpose and purpose.strip())
+
+
+_WITHHELD = "a record that is not public (the subject and authorities see it)"
+
+
+def _nameable(record_id: str | None, nameable: set[str] | None) -> str | None:
+    if record_id is None or nameable is None or record_id in nameable:
+        return record_id
+    return None
 
 
 @router.get("/schemes", response_model=list[SchemeSummary])
@@ -192,8 +209,8 @@ def subject_ratings(
     """The subject's current grade under every scheme that rates it and that the caller
     may see. A stored rating is shown while current; a stale or lapsed one is recomputed
     for the read."""
-    subject = _subject(conn, code, caller)
     today = today_in(settings)
+    subject = _subject(conn, code, caller, today, purpose)
     visible = [
         s
         for s in schemes.values()
@@ -263,19 +280,24 @@ def subject_rating(
     """The rating as of a date, reproduced from the records known then, with every
     contributing record and rule, caps and overrides, and what would change the grade."""
     found = _scheme(schemes, scheme)
-    subject = _subject(conn, code, caller)
+    today = today_in(settings)
+    subject = _subject(conn, code, caller, today, purpose)
     if not _may_see(found, subject, caller, purpose):
         if caller is None:
             raise _NOT_FOUND
         raise Forbidden(
             "this rating is not public: state the purpose of the reading", code="purpose_required"
         )
-    today = today_in(settings)
     day = _as_of(as_of, today)
     ex = service.rating_of(
         conn, catalogue, found, subject, day, today=today, timezone=settings.timezone
     )
     r = ex.rating
+    named = [e.record_id for e in r.explanation] + [c.record_id for c in ex.changes]
+    if _full_view(subject, caller, purpose):
+        nameable: set[str] | None = None
+    else:
+        nameable = public_today(conn, catalogue, [n for n in named if n], today)
     objected = marks_of(conn, subject.id, at=_marks_at(day, today, settings.timezone))
     shown = MarkedRatingOut(
         subject=_shown_code(subject),
@@ -288,7 +310,12 @@ def subject_rating(
         fingerprint=r.fingerprint,
         base=r.base,
         explanation=[
-            ExplanationEntry(record_id=e.record_id, rule=e.rule, points=e.points, note=e.note)
+            ExplanationEntry(
+                record_id=_nameable(e.record_id, nameable),
+                rule=e.rule,
+                points=e.points,
+                note=e.note if _nameable(e.record_id, nameable) == e.record_id else _WITHHELD,
+            )
             for e in r.explanation
         ],
         next_changes=[
@@ -297,8 +324,8 @@ def subject_rating(
                 grade=c.grade,
                 score=c.score,
                 on=c.on,
-                record_id=c.record_id,
-                note=c.note,
+                record_id=_nameable(c.record_id, nameable),
+                note=c.note if _nameable(c.record_id, nameable) == c.record_id else _WITHHELD,
             )
             for c in ex.changes
         ],
