@@ -169,14 +169,6 @@ def test_a_past_day_does_not_bring_an_expired_record_back_to_the_public(
         assert _explained(after, COMPANY, **past)[1] == set()
 
 
-GRADE_ENTRY_FIX = (
-    "a focus_attention entry that rests on a grade (city_grade:D) stays open after the "
-    "records behind the grade expired, until `xinyong expire` re-rates the subject; fix in "
-    "lists (not this part's files): a grade entry ends on the stored rating's valid_until "
-    "(lists.entries.grade_entries / lists.repository.grades), or decide reads re-check the grade"
-)
-
-
 @pytest.mark.parametrize(
     ("measure", "via"),
     [
@@ -184,7 +176,6 @@ GRADE_ENTRY_FIX = (
         pytest.param(
             "increase_inspections",
             "focus_attention",
-            marks=pytest.mark.xfail(strict=True, reason=GRADE_ENTRY_FIX),
         ),
     ],
 )

@@ -186,3 +186,19 @@ def test_diff_keeps_what_still_holds(decl: Declaration) -> None:
     assert change.added == [corrected]
     assert change.entities == [2]
     assert diff({10: old_grade}, [rerated]).closed == []
+
+
+def test_a_grade_entry_lasts_while_its_grade_holds_and_keeps_its_start(
+    decl: Declaration,
+) -> None:
+    first = Grade(1, "organisation", "city_grade", "D", D(2026, 3, 1), D(2026, 6, 30))
+    [entry] = entries_of(decl, [], [first])
+    assert (entry.since, entry.until) == (D(2026, 3, 1), D(2026, 6, 30))
+    assert not entry.on(D(2026, 7, 1))  # no sanction on a grade not known to hold
+
+    # re-rated on 1 July: still D, now until the end of the year; the entry keeps its start
+    later = Grade(1, "organisation", "city_grade", "D", D(2026, 7, 1), D(2026, 12, 31))
+    change = diff({10: entry}, entries_of(decl, [], [later]))
+    assert change.closed == [10]
+    [renewed] = change.added
+    assert (renewed.since, renewed.until) == (D(2026, 3, 1), D(2026, 12, 31))

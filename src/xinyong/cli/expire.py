@@ -82,6 +82,7 @@ def expire_command(
         f"{summary.records_expired:,} records expired by {day} "
         f"({summary.subjects:,} subjects re-rated and re-listed, "
         f"{summary.persons_refreshed:,} persons' visibility refreshed); "
+        f"{summary.grades_lapsed:,} more subjects re-rated as their grades lapsed; "
         f"{summary.access_log_pruned:,} access-log entries pruned; {seconds:.1f} s",
         highlight=False,
     )
@@ -95,6 +96,7 @@ def _json(summary: ExpirySummary, seconds: float) -> dict[str, Any]:
         "record_ids_sha256": summary.record_ids_sha256,
         "subjects": summary.subjects,
         "persons_refreshed": summary.persons_refreshed,
+        "grades_lapsed": summary.grades_lapsed,
         "data_versions": summary.data_versions,
         "access_log_cutoff": cutoff.isoformat() if cutoff else None,
         "access_log_pruned": summary.access_log_pruned,

@@ -10,6 +10,9 @@ daily ``xinyong expire``) *records* the change and brings derived data up to dat
   whether a person is found in public search);
 * their subjects are re-rated and their list entries refreshed (``changes.records_changed``,
   reason ``expiry``), so stored grades and the data version match what reads show;
+* subjects whose stored rating lapsed (an input changed after its ``valid_until``, e.g. a
+  record aged out of a rule) are re-rated the same way, so a grade-based list entry (which
+  ends on its grade's ``valid_until``) is renewed when the grade still holds;
 * access-log entries older than ``rights.access_log.retention_years`` (counted back from
   ``now``) are deleted;
 * the audit log gets ``records.expired`` (count and a SHA-256 over the sorted record ids)
@@ -34,6 +37,7 @@ from xinyong.changes import records_changed
 from xinyong.dates import add_months
 from xinyong.expiry import repository as repo
 from xinyong.lists.model import Declaration
+from xinyong.rating import repository as rating_repo
 from xinyong.rating.model import Scheme
 from xinyong.rights.model import Rights
 from xinyong.store.repository import refresh_public_until_of
@@ -53,12 +57,13 @@ class ExpirySummary:
     subjects: int = 0
     persons_refreshed: int = 0
     data_versions: list[int] = field(default_factory=list)
+    grades_lapsed: int = 0
     access_log_cutoff: dt.datetime | None = None
     access_log_pruned: int = 0
 
     @property
     def changed(self) -> bool:
-        return bool(self.records_expired or self.access_log_pruned)
+        return bool(self.records_expired or self.grades_lapsed or self.access_log_pruned)
 
 
 def access_log_cutoff(rights: Rights, now: dt.datetime) -> dt.datetime:
@@ -125,6 +130,21 @@ def expire(
             },
             now=now,
         )
+    lapsed = [i for i in rating_repo.lapsed_subjects(conn, today) if i not in subjects]
+    summary.grades_lapsed = len(lapsed)
+    for i in range(0, len(lapsed), batch):
+        refreshed = records_changed(
+            conn,
+            catalogue,
+            schemes,
+            declaration,
+            lapsed[i : i + batch],
+            today=today,
+            now=now,
+            reason="grades lapsed",
+        )
+        if refreshed.revision is not None:
+            summary.data_versions.append(refreshed.revision)
     cutoff = access_log_cutoff(rights, now)
     summary.access_log_cutoff = cutoff
     summary.access_log_pruned = repo.prune_access_log(conn, cutoff)

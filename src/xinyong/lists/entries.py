@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from xinyong.dates import add_months
 from xinyong.lists.model import Declaration, ListDecl
@@ -47,6 +47,8 @@ class Grade:
     scheme: str
     grade: str
     as_of: dt.date
+    #: the last day the grade is known to hold (an input changes after it); None: open
+    valid_until: dt.date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +70,7 @@ class Entry:
     def key(self) -> tuple[object, ...]:
         """Entries with equal keys say the same thing (a grade entry keeps its start)."""
         if self.scheme is not None:
-            return (self.list_code, self.entity_id, self.basis_key)
+            return (self.list_code, self.entity_id, self.basis_key, self.until)
         return (
             self.list_code,
             self.entity_id,
@@ -165,7 +167,7 @@ def grade_entries(lst: ListDecl, grades: Iterable[Grade]) -> list[Entry]:
             g.scheme,
             g.grade,
             g.as_of,
-            None,
+            g.valid_until,  # a grade entry lasts while its grade is known to hold
             lst.legal_basis,
             None,
         )
@@ -198,7 +200,8 @@ class Diff:
 
 def diff(current: Mapping[int, Entry], wanted: Iterable[Entry]) -> Diff:
     """Which current entries (by row id) to close and which to add. A grade entry that is
-    still wanted stays as it is, with the day it started."""
+    still wanted stays as it is, with the day it started; one whose grade now holds for
+    longer (or shorter) is replaced by an entry that keeps the day it started."""
     by_key: dict[tuple[object, ...], list[int]] = {}
     for row_id, entry in current.items():
         by_key.setdefault(entry.key(), []).append(row_id)
@@ -210,5 +213,14 @@ def diff(current: Mapping[int, Entry], wanted: Iterable[Entry]) -> Diff:
         else:
             added.append(entry)
     closed = sorted(i for ids in by_key.values() for i in ids)
+    started = {
+        current[i].key()[:3]: current[i].since for i in closed if current[i].scheme is not None
+    }
+    added = [
+        replace(e, since=min(e.since, started[e.key()[:3]]))
+        if e.scheme is not None and e.key()[:3] in started
+        else e
+        for e in added
+    ]
     entities = sorted({current[i].entity_id for i in closed} | {e.entity_id for e in added})
     return Diff(closed, added, entities)

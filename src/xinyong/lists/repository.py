@@ -121,15 +121,16 @@ def grades(
                 ratings.c.scheme,
                 ratings.c.grade,
                 ratings.c.as_of,
+                ratings.c.valid_until,
             )
             .join(entities, entities.c.id == ratings.c.entity_id)
             .where(ratings.c.scheme.in_(schemes))
         )
         if chunk is not None:
             stmt = stmt.where(ratings.c.entity_id.in_(list(chunk)))
-        for eid, kind, scheme, grade, as_of in conn.execute(stmt):
+        for eid, kind, scheme, grade, as_of, valid_until in conn.execute(stmt):
             if (scheme, grade) in wanted:
-                out.append(Grade(int(eid), kind, scheme, grade, as_of))
+                out.append(Grade(int(eid), kind, scheme, grade, as_of, valid_until))
     return out
 
 

@@ -333,6 +333,18 @@ def due_subjects(conn: Connection, scheme: str, kinds: Sequence[str], today: dt.
     return list(conn.execute(stmt).scalars())
 
 
+def lapsed_subjects(conn: Connection, today: dt.date) -> list[int]:
+    """Subjects with a stored rating that lapsed before ``today`` (an input changed since:
+    a record aged out of a rule or its publicity ended)."""
+    stmt = (
+        select(ratings.c.entity_id)
+        .where(ratings.c.valid_until < today)
+        .distinct()
+        .order_by(ratings.c.entity_id)
+    )
+    return [int(i) for i in conn.execute(stmt).scalars()]
+
+
 def grade_counts(conn: Connection, scheme: str) -> dict[str, int]:
     stmt = (
         select(ratings.c.grade, func.count())
