@@ -21,6 +21,7 @@ from tests.restorations.support import (
     nothing_filed,
     submit,
 )
+from xinyong.restorations.eligibility import max_request_bytes
 from xinyong.rights.model import default_rights
 
 RULES = default_rights().restorations
@@ -129,13 +130,20 @@ def test_every_evidence_problem_is_named_and_nothing_is_written(
 def test_the_request_body_limit_answers_before_the_evidence_is_read(
     on_day: OnDay, engine: Engine, make_key: Callable[..., str], subject_key: Callable[[str], str]
 ) -> None:
-    limit = 256 * 1024
-    client = on_day(THURSDAY, max_request_bytes=limit)
+    # an application may carry its largest evidence: its body limit follows the rights
+    # (here 1 file of 64 KiB: a body of ~150 KiB), not the general JSON limit
+    small = RULES.evidence.model_copy(update={"max_files": 1, "max_file_bytes": 64 * 1024})
+    rights = default_rights().model_copy(
+        update={"restorations": RULES.model_copy(update={"evidence": small})}
+    )
+    limit = max_request_bytes(rights.restorations)
+    assert limit < 256 * 1024
+    client = on_day(THURSDAY, rights=rights, max_request_bytes=16 * 1024)
     code = uscc(7202)
     record_id = submit(
         client, make_key("market_regulation"), general_penalty("P1", code, "厦门大文件有限公司")
     )
-    big = evidence(b"%PDF-" + b"0" * limit)  # well within the file limit, over the body limit
+    big = evidence(b"%PDF-" + b"0" * limit)  # over the body limit for applications
     r = client.post(
         "/api/v1/restorations",
         json=application(record_id, evidence=[big]),

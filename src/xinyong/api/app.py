@@ -25,6 +25,7 @@ from xinyong.lists.loader import load_declaration
 from xinyong.lists.model import Declaration
 from xinyong.rating.loader import load_schemes
 from xinyong.rating.model import Scheme
+from xinyong.restorations.eligibility import max_request_bytes
 from xinyong.rights.model import Rights, load_rights
 from xinyong.settings import Settings, get_settings
 from xinyong.watch.dispatcher import Dispatcher
@@ -91,7 +92,15 @@ def create_app(
     app.state.keys = KeyCache(settings.key_cache_seconds)
     _install_error_handlers(app)
     app.add_middleware(
-        BodySizeLimit, limit=settings.max_request_bytes, upload_limit=settings.max_upload_bytes
+        RequestGuard,
+        limit=settings.max_request_bytes,
+        upload_limit=settings.max_upload_bytes,
+        # an application for restoration carries its evidence in the JSON body
+        path_limits={
+            f"{API_PREFIX}/restorations": max(
+                settings.max_request_bytes, max_request_bytes(rights.restorations)
+            )
+        },
     )
 
     from xinyong.access.router import router as access_router
@@ -166,25 +175,43 @@ def _install_error_handlers(app: FastAPI) -> None:
         return _error(500, {"code": "internal_error", "message": "an unexpected error occurred"})
 
 
-class BodySizeLimit:
-    """Refuse request bodies over their limit with 413, before reading them whole.
+class RequestGuard:
+    """Refuse what no endpoint may receive, before any of it is read: bodies over their
+    limit (413 ``payload_too_large``), and NUL characters in the path or the query (400
+    ``invalid_characters``; PostgreSQL cannot store them).
 
-    File uploads (``multipart/form-data``) may be up to ``upload_limit`` bytes; every other
-    body (JSON) up to ``limit``.
+    File uploads (``multipart/form-data``) may be up to ``upload_limit`` bytes; a JSON body
+    up to ``path_limits[path]`` where the path has its own limit, else ``limit``.
     """
 
-    def __init__(self, app: ASGIApp, limit: int, upload_limit: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        limit: int,
+        upload_limit: int,
+        path_limits: dict[str, int] | None = None,
+    ) -> None:
         self.app = app
         self.json_limit = limit
         self.upload_limit = upload_limit
+        self.path_limits = path_limits or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if "\x00" in scope.get("path", "") or b"%00" in scope.get("query_string", b""):
+            await _refuse(
+                send,
+                400,
+                b'{"code":"invalid_characters","message":"a NUL character is not allowed '
+                b'in a path or a query"}',
+            )
+            return
         headers = dict(scope.get("headers") or [])
         upload = headers.get(b"content-type", b"").startswith(b"multipart/form-data")
-        limit = self.upload_limit if upload else self.json_limit
+        json_limit = self.path_limits.get(scope.get("path", ""), self.json_limit)
+        limit = self.upload_limit if upload else json_limit
         declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
             await _too_large(send, limit)
@@ -216,10 +243,14 @@ async def _too_large(send: Send, limit: int) -> None:
         + f"{limit:,}".encode()
         + b' bytes"}'
     )
+    await _refuse(send, 413, body)
+
+
+async def _refuse(send: Send, status: int, body: bytes) -> None:
     await send(
         {
             "type": "http.response.start",
-            "status": 413,
+            "status": status,
             "headers": [
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(body)).encode()),

@@ -8,9 +8,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, exists, func, insert, select
+from sqlalchemy import Connection, and_, exists, func, insert, select
 
-from xinyong.db.tables import access_log, entities, record_expiries, record_versions, records
+from xinyong.db.tables import entities, record_expiries, record_versions, records
 
 
 @dataclass(frozen=True)
@@ -67,9 +67,3 @@ def add_expiries(conn: Connection, rows: Sequence[Due], recorded_at: dt.datetime
                 for d in rows
             ],
         )
-
-
-def prune_access_log(conn: Connection, before: dt.datetime) -> int:
-    """Delete access-log entries made before ``before``; how many."""
-    done = conn.execute(delete(access_log).where(access_log.c.at < before))
-    return int(done.rowcount or 0)

@@ -31,10 +31,10 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Connection
 
+from xinyong.access import service as access
 from xinyong.audit import service as audit
 from xinyong.catalogue.model import Catalogue, SubjectKind
 from xinyong.changes import records_changed
-from xinyong.dates import add_months
 from xinyong.expiry import repository as repo
 from xinyong.lists.model import Declaration
 from xinyong.rating import repository as rating_repo
@@ -64,14 +64,6 @@ class ExpirySummary:
     @property
     def changed(self) -> bool:
         return bool(self.records_expired or self.grades_lapsed or self.access_log_pruned)
-
-
-def access_log_cutoff(rights: Rights, now: dt.datetime) -> dt.datetime:
-    """Entries made before this moment are past their retention: the same moment
-    ``retention_years`` calendar years ago (29 February: the 28th). The subject's view of
-    the log starts there too."""
-    day = add_months(now.date(), -12 * rights.access_log.retention_years)
-    return now.replace(year=day.year, month=day.month, day=day.day)
 
 
 def count_due(conn: Connection, today: dt.date) -> int:
@@ -145,9 +137,9 @@ def expire(
         )
         if refreshed.revision is not None:
             summary.data_versions.append(refreshed.revision)
-    cutoff = access_log_cutoff(rights, now)
+    cutoff = access.retention_start(now, rights.access_log.retention_years)
     summary.access_log_cutoff = cutoff
-    summary.access_log_pruned = repo.prune_access_log(conn, cutoff)
+    summary.access_log_pruned = access.purge(conn, rights.access_log.retention_years, now=now)
     if summary.access_log_pruned:
         audit.record(
             conn,
