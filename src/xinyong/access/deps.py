@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 
 from xinyong.access import service
 from xinyong.api.deps import get_engine
-from xinyong.auth.keys import Principal
+from xinyong.auth.keys import Principal, Role
 from xinyong.db.engine import writing
 
 
@@ -46,6 +46,16 @@ class ReadLog:
                 legal_basis=legal_basis,
                 record_ids=record_ids,
             )
+
+    def case(self, caller: Principal, entity_id: int | None, case: str) -> None:
+        """An authority read a subject's objection or restoration (``case``, e.g.
+        ``objection:o…``): the subject's statements and evidence are not public. A provider
+        reads to decide, an administrator to supervise; the subject's own reads are not
+        logged."""
+        if not caller.is_authority or entity_id is None:
+            return
+        verb = "deciding" if caller.role is Role.provider else "supervising"
+        self(caller, [entity_id], purpose=f"{verb} {case.replace(':', ' ', 1)}", what=case)
 
 
 def read_log(engine: Annotated[Engine, Depends(get_engine)]) -> ReadLog:

@@ -488,6 +488,11 @@ def current_publicity(conn: Connection, record_ids: Sequence[str]) -> list[dict[
 # ---- a record's history ------------------------------------------------------------------
 
 
+def entity_of_record(conn: Connection, record_id: str) -> int | None:
+    found = conn.execute(select(records.c.entity_id).where(records.c.id == record_id)).first()
+    return None if found is None else int(found[0])
+
+
 def record_head(conn: Connection, record_id: str) -> dict[str, Any] | None:
     """A record's head and its subject as the current version names it."""
     stmt = (

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 
 from xinyong.access.deps import ReadLogDep
 from xinyong.api.deps import Caller, CatalogueDep, MaybeCaller, Reading, SettingsDep
+from xinyong.auth.keys import Role
 from xinyong.entities import service
 from xinyong.entities.schemas import EntityView, RecordHistory, SearchPage
 from xinyong.ingest.importer import today_in
@@ -122,12 +123,19 @@ def get_record_history(
     conn: Reading,
     caller: Caller,
     settings: SettingsDep,
+    log: ReadLogDep,
     as_of: str | None = AS_OF,
+    purpose: str | None = Query(
+        default=None,
+        max_length=500,
+        description="Why an administrator reads the record (kept in the subject's access log).",
+    ),
 ) -> RecordHistory:
     """A record with all its versions, for the provider that submitted it and admins; with
-    ``as_of``, the versions received by the end of that day and which one was current."""
+    ``as_of``, the versions received by the end of that day and which one was current. An
+    administrator's read is in the subject's access log."""
     today = today_in(settings)
-    return service.record_history(
+    history = service.record_history(
         conn,
         record_id,
         caller,
@@ -135,3 +143,13 @@ def get_record_history(
         today=today,
         timezone=settings.timezone,
     )
+    subject = service.subject_of_record(conn, record_id)
+    if caller.role is Role.admin and subject is not None:  # not a provider's own reading
+        log(
+            caller,
+            [subject],
+            purpose=(purpose or "").strip() or "platform administration",
+            what="record history",
+            record_ids=[record_id],
+        )
+    return history

@@ -412,3 +412,8 @@ def record_history(
         as_of=as_of,
         versions=versions,
     )
+
+
+def subject_of_record(conn: Connection, record_id: str) -> int | None:
+    """The internal id of a record's subject (for the access log)."""
+    return repo.entity_of_record(conn, record_id)

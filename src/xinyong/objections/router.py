@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query
 
+from xinyong.access.deps import ReadLogDep
 from xinyong.api.deps import (
     AdminCaller,
     Caller,
@@ -138,9 +139,13 @@ def get_objection(
     caller: Caller,
     rights: RightsDep,
     settings: SettingsDep,
+    log: ReadLogDep,
 ) -> ObjectionOut:
-    """Every step of an objection, for its subject, its decider and administrators."""
-    return service.get_objection(conn, caller, objection_id, rights, today_in(settings))
+    """Every step of an objection, for its subject, its decider and administrators (an
+    authority's read is in the subject's access log)."""
+    found = service.get_objection(conn, caller, objection_id, rights, today_in(settings))
+    log.case(caller, service.subject_of(conn, objection_id), f"objection:{objection_id}")
+    return found
 
 
 @router.post(

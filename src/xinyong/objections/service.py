@@ -682,3 +682,9 @@ def escalate_overdue(
     if events:
         audit.record_many(conn, events, now=now)
     return escalated
+
+
+def subject_of(conn: Connection, objection_id: str) -> int | None:
+    """The internal id of the subject an objection is about (for the access log)."""
+    row = repo.get(conn, objection_id)
+    return None if row is None else int(row["entity_id"])

@@ -13,6 +13,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 
+from xinyong.access.deps import ReadLogDep
 from xinyong.api.deps import (
     Caller,
     CatalogueDep,
@@ -119,10 +120,14 @@ def get_restoration(
     catalogue: CatalogueDep,
     rights: RightsDep,
     settings: SettingsDep,
+    log: ReadLogDep,
 ) -> RestorationOut:
     """An application and every step: status, record, commitment, evidence, deadline,
-    working days left, whether it is overdue, the decision and its reasons."""
-    return service.view(conn, catalogue, rights, caller, restoration_id, today=today_in(settings))
+    working days left, whether it is overdue, the decision and its reasons (an authority's
+    read is in the subject's access log)."""
+    found = service.view(conn, catalogue, rights, caller, restoration_id, today=today_in(settings))
+    log.case(caller, service.subject_of(conn, restoration_id), f"restoration:{restoration_id}")
+    return found
 
 
 @router.get(
@@ -139,9 +144,12 @@ def get_evidence(
     n: Annotated[int, Path(ge=1, le=1000, description="The file's position (1-based)")],
     conn: Reading,
     caller: Caller,
+    log: ReadLogDep,
 ) -> Response:
-    """Download one file of an application's evidence."""
+    """Download one file of an application's evidence (an authority's download is in the
+    subject's access log)."""
     found = service.evidence_file(conn, caller, restoration_id, n)
+    log.case(caller, service.subject_of(conn, restoration_id), f"restoration:{restoration_id}:{n}")
     return Response(
         content=found["content"],
         media_type=found["media_type"],

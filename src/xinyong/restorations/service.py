@@ -432,3 +432,9 @@ def _approve(
         "in_effect_until": ended.last_day.isoformat(),
         "data_version": refreshed.revision,
     }
+
+
+def subject_of(conn: Connection, restoration_id: str) -> int | None:
+    """The internal id of the subject an application is about (for the access log)."""
+    row = repo.restoration(conn, restoration_id)
+    return None if row is None else int(row["entity_id"])
