@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from sqlalchemy import Connection
 
 from xinyong.api.deps import (
+    Caller,
     CatalogueDep,
     DeclarationDep,
     EngineDep,
@@ -231,11 +232,12 @@ def _import_of(conn: Connection, import_id: int, caller: Principal) -> dict[str,
 def get_import(
     import_id: ImportId,
     conn: Reading,
-    caller: ProviderCaller,
+    caller: Caller,
     settings: SettingsDep,
     errors: int = Query(default=100, ge=0, le=10_000, description="how many errors to list"),
 ) -> dict[str, Any]:
-    """An import's status and totals, and its first row errors."""
+    """An import's status and totals, and its first row errors: for the provider that
+    imported it and administrators."""
     found = _import_of(conn, import_id, caller)
     listed = import_repo.errors_of(conn, import_id)
     return {
@@ -246,10 +248,9 @@ def get_import(
 
 
 @router.get("/imports/{import_id}/errors.csv", response_class=PlainTextResponse)
-def get_import_errors(
-    import_id: ImportId, conn: Reading, caller: ProviderCaller
-) -> PlainTextResponse:
-    """Every row error of an import as a CSV file (file, row, field, code, message)."""
+def get_import_errors(import_id: ImportId, conn: Reading, caller: Caller) -> PlainTextResponse:
+    """Every row error of an import as a CSV file (file, row, field, code, message): for
+    the provider that imported it and administrators."""
     _import_of(conn, import_id, caller)
     text = error_report_csv(import_repo.errors_of(conn, import_id))
     return PlainTextResponse(

@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from xinyong.api.deps import Caller, Reading, Writing
+from xinyong.api.deps import AuthorityCaller, Reading, Writing
 from xinyong.audit import service as audit
 from xinyong.auth.keys import Principal
 from xinyong.db.types import utcnow
@@ -19,6 +19,7 @@ router = APIRouter(tags=["screening"])
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"description": "missing_api_key, invalid_api_key"},
+    403: {"description": "not_an_authority"},
     422: {
         "description": "invalid_request, empty_name, name_too_long, invalid_name, "
         "invalid_kind, person_not_screened, and the identifier checks of a code "
@@ -33,7 +34,7 @@ def authority_of(caller: Principal) -> str:
 
 
 @router.post("/screening", response_model=ScreeningOut, responses=_ERRORS)
-def screen_name(body: ScreeningIn, conn: Reading, caller: Caller) -> ScreeningOut:
+def screen_name(body: ScreeningIn, conn: Reading, caller: AuthorityCaller) -> ScreeningOut:
     """The subjects a name (and perhaps a code) may stand for, best first, each with a
     score, the reasons for it and any reviewer's decision for this name."""
     return service.screen(
@@ -47,7 +48,7 @@ def screen_name(body: ScreeningIn, conn: Reading, caller: Caller) -> ScreeningOu
     response_model=DecisionOut,
     responses={**_ERRORS, 404: {"description": "unknown_subject"}},
 )
-def record_decision(body: DecisionIn, conn: Writing, caller: Caller) -> DecisionOut:
+def record_decision(body: DecisionIn, conn: Writing, caller: AuthorityCaller) -> DecisionOut:
     """Record that a candidate is (``match``) or is not (``not_a_match``) the subject a name
     stands for; later screenings of the same normalised name show and reuse it."""
     out = service.decide(
