@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 
 from xinyong.api.app import create_app
-from xinyong.auth.keys import Role, create_key
+from xinyong.auth.keys import Role, create_key, create_subject_token
 from xinyong.db.engine import make_engine, writing
 from xinyong.db.migrate import upgrade
 from xinyong.settings import Settings
@@ -37,8 +37,13 @@ with writing(_engine) as _conn:
         consumer_code="fuzzing_consumer",
         scopes=("restrict_flights_rail", "green_channel"),
     )
+    SUBJECT_KEY = create_subject_token(_conn, "91350200776049653A", hours=24)
+    AUDITOR_KEY = create_key(_conn, Role.auditor)
 #: Paths that consuming authorities call: fuzzed with a consumer's key.
 CONSUMER_PATHS = ("/api/v1/checks", "/api/v1/watches", "/api/v1/webhook")
+#: Paths that subjects call: fuzzed with a subject token; the audit log with an auditor's.
+SUBJECT_PATHS = ("/api/v1/me", "/api/v1/objections", "/api/v1/restorations", "/api/v1/session")
+AUDIT_PATHS = ("/api/v1/audit",)
 app = create_app(_settings, engine=_engine)
 schema = schemathesis.openapi.from_asgi("/openapi.json", app)
 
@@ -51,5 +56,11 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", app)
     suppress_health_check=list(HealthCheck),
 )
 def test_no_server_errors(case: Any) -> None:
-    key = CONSUMER_KEY if case.path.startswith(CONSUMER_PATHS) else KEY
+    key = KEY
+    if case.path.startswith(CONSUMER_PATHS):
+        key = CONSUMER_KEY
+    elif case.path.startswith(SUBJECT_PATHS):
+        key = SUBJECT_KEY
+    elif case.path.startswith(AUDIT_PATHS):
+        key = AUDITOR_KEY
     case.call_and_validate(headers={"Authorization": f"Bearer {key}"}, checks=[not_a_server_error])
