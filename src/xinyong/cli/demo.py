@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 import time
 from pathlib import Path
@@ -14,13 +15,15 @@ from rich.progress import (
     TextColumn,
     TimeElapsedColumn,
 )
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Connection, Engine, func, select
 
-from xinyong.auth.keys import Role, create_key
+from xinyong.auth.keys import Role, create_key, create_subject_token
 from xinyong.catalogue import default_catalogue
+from xinyong.catalogue.model import SubjectKind
 from xinyong.changes import lists_refreshed
 from xinyong.cli.common import console, reported_errors
 from xinyong.cli.importing import bar_for
+from xinyong.dates import add_months
 from xinyong.db.engine import make_engine, writing
 from xinyong.db.migrate import ensure_schema
 from xinyong.db.tables import records
@@ -29,6 +32,7 @@ from xinyong.ingest.importer import files_to_import, import_files, today_in
 from xinyong.lists.loader import load_declaration
 from xinyong.rating.loader import load_schemes
 from xinyong.rating.service import rate_schemes
+from xinyong.restorations.repository import restorable_examples
 from xinyong.settings import get_settings
 from xinyong.synth import generate_city
 
@@ -165,16 +169,38 @@ def _build(
             )
             lines.append(f"provider {code}: {key}")
         lines.append(f"admin: {create_key(conn, Role.admin, label='demo')}")
+        lines.append(f"auditor: {create_key(conn, Role.auditor, label='demo')}")
         for consumer, measures in DEMO_CONSUMERS.items():
             key = create_key(
                 conn, Role.consumer, consumer_code=consumer, scopes=measures, label="demo"
             )
             lines.append(f"consumer {consumer} ({', '.join(measures)}): {key}")
+        lines += _subject_tokens(conn, today_in(settings))
     keys_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
     console.print(
         f"Built the demo city in {time.monotonic() - started:.0f} s. "
         f"API keys for trying it out are in {keys_file}."
     )
+
+
+def _subject_tokens(conn: Connection, today: dt.date) -> list[str]:
+    """Subject tokens (30 days) for a company and a person with a fine of market regulation
+    (a demo provider) they may apply to restore: to try objections, restoration and the
+    subject's own file."""
+    lines = []
+    for kind in (SubjectKind.organisation, SubjectKind.person):
+        found = restorable_examples(
+            conn, kind.value, "admin_penalty", "market_regulation", add_months(today, -3), today
+        )
+        if found is None:
+            continue
+        shown = found["public_id"] if kind is SubjectKind.person else found["code"]
+        token = create_subject_token(conn, found["code"], hours=24 * 30, label="demo")
+        lines.append(
+            f"subject {kind.value} {shown} {found['name']} (may restore {found['record_id']}): "
+            f"{token}"
+        )
+    return lines
 
 
 def _bars() -> Progress:

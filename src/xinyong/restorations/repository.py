@@ -56,6 +56,38 @@ def record_of(conn: Connection, record_id: str, *, lock: bool = False) -> dict[s
     return None if row is None else dict(row)
 
 
+def restorable_examples(
+    conn: Connection,
+    kind: str,
+    record_type: str,
+    provider: str,
+    decided_by: dt.date,
+    today: dt.date,
+) -> dict[str, Any] | None:
+    """A subject of ``kind`` with a current general-severity record of ``record_type`` from
+    ``provider``, decided by ``decided_by`` and still in publicity: what the demo offers to
+    restore."""
+    r, v, e = records, record_versions, entities
+    stmt = (
+        select(r.c.id.label("record_id"), e.c.code, e.c.public_id, e.c.name)
+        .join(v, and_(v.c.record_id == r.c.id, v.c.version == r.c.current_version))
+        .join(e, e.c.id == r.c.entity_id)
+        .where(
+            r.c.record_type == record_type,
+            r.c.provider_code == provider,
+            e.c.kind == kind,
+            v.c.severity == "general",
+            v.c.decided_on <= decided_by,
+            v.c.publicity_until >= today,
+            v.c.ended_on.is_(None),
+        )
+        .order_by(r.c.id)
+        .limit(1)
+    )
+    row = conn.execute(stmt).mappings().first()
+    return None if row is None else dict(row)
+
+
 def pending_for(conn: Connection, record_id: str) -> str | None:
     """The pending application for this record, if there is one."""
     found = conn.execute(

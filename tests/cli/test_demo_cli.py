@@ -1,0 +1,40 @@
+"""``xinyong demo`` builds a (small) city and writes keys that work, for every role."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from xinyong.api.app import create_app
+from xinyong.cli.main import app
+from xinyong.settings import Settings, get_settings
+
+
+def test_a_small_demo_city_and_its_keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XINYONG_DATABASE_URL", url)
+    get_settings.cache_clear()
+    try:
+        args = ["demo", "--orgs", "400", "--persons", "1500", "--no-serve"]
+        built = CliRunner().invoke(app, [*args, "--data-dir", str(tmp_path / "data")])
+        assert built.exit_code == 0, built.output
+    finally:
+        get_settings.cache_clear()
+    lines = (tmp_path / "var/demo-keys.txt").read_text(encoding="utf-8").splitlines()
+    keys = {line.split(":")[0]: line.rsplit(" ", 1)[1] for line in lines}
+    assert {"admin", "auditor", "provider court"} <= set(keys)
+    subjects = [k for k in keys if k.startswith("subject organisation")]
+    assert subjects, lines
+    with TestClient(create_app(Settings(database_url=url, webhook_dispatch=False))) as client:
+        me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {keys[subjects[0]]}"})
+        assert me.status_code == 200, me.text
+        audit = client.get(
+            "/api/v1/audit/verify", headers={"Authorization": f"Bearer {keys['auditor']}"}
+        )
+        assert audit.json()["ok"] is True
+    assert os.path.exists(tmp_path / "demo.db")
