@@ -12,12 +12,14 @@ from collections.abc import Mapping, Sequence
 
 from sqlalchemy import Connection
 
+from xinyong.audit import service as audit
 from xinyong.catalogue.model import Catalogue
 from xinyong.lists import repository as lists_repo
 from xinyong.lists.model import Declaration
 from xinyong.lists.service import Refreshed, record_types, refresh
 from xinyong.rating.model import Scheme
 from xinyong.rating.service import rate_subjects
+from xinyong.store.service import Ended, EndReason, end_record
 from xinyong.watch.service import notify
 
 
@@ -39,6 +41,57 @@ def records_changed(
     refreshed = refresh(conn, decl, catalogue, entity_ids, now=now, reason=reason)
     notify(conn, decl, schemes, entity_ids, day=today, now=now)
     return refreshed
+
+
+def record_ended(
+    conn: Connection,
+    catalogue: Catalogue,
+    schemes: Mapping[str, Scheme],
+    decl: Declaration,
+    record_id: str,
+    *,
+    provider_code: str | None,
+    effective_on: dt.date,
+    reason: EndReason,
+    today: dt.date,
+    now: dt.datetime,
+    actor: str,
+    why: str,
+    details: Mapping[str, object] | None = None,
+) -> tuple[Ended, Refreshed]:
+    """End a record (``store.service.end_record``), bring grades, list entries and
+    watchers up to date, and audit it as ``record.ended``: what a provider's end, an
+    objection's withdrawal and an approved restoration all do, in the caller's
+    transaction. ``why`` names the cause in the list revision."""
+    ended = end_record(
+        conn,
+        catalogue,
+        record_id,
+        provider_code=provider_code,
+        effective_on=effective_on,
+        reason=reason,
+        today=today,
+        now=now,
+    )
+    refreshed = records_changed(
+        conn, catalogue, schemes, decl, [ended.entity_id], today=today, now=now, reason=why
+    )
+    audit.record(
+        conn,
+        actor,
+        "record.ended",
+        ended.record_id,
+        {
+            "reason": reason.value,
+            "effective_on": effective_on.isoformat(),
+            "version": ended.version,
+            "in_effect_until": ended.last_day.isoformat(),
+            "data_version": refreshed.revision,
+            **(details or {}),
+        },
+        now=now,
+    )
+    return ended, refreshed
 
 
 def import_changed(

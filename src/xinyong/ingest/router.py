@@ -19,9 +19,8 @@ from xinyong.api.deps import (
     SettingsDep,
     Writing,
 )
-from xinyong.audit import service as audit
 from xinyong.auth.keys import Principal, Role
-from xinyong.changes import records_changed
+from xinyong.changes import record_ended
 from xinyong.db.types import utcnow
 from xinyong.errors import Forbidden, NotFound, ValidationFailed
 from xinyong.ingest import repository as import_repo
@@ -38,7 +37,7 @@ from xinyong.ingest.schemas import (
     RowProblem,
 )
 from xinyong.ingest.submit import submit_objects
-from xinyong.store.service import EndReason, end_record
+from xinyong.store.service import EndReason
 
 router = APIRouter(tags=["records"])
 
@@ -145,40 +144,20 @@ def end_a_record(
     no longer in effect: grades, lists and check decisions change before this returns."""
     today = today_in(settings)
     now = utcnow()
-    ended = end_record(
+    ended, refreshed = record_ended(
         conn,
         catalogue,
+        schemes,
+        declaration,
         record_id,
         provider_code=caller.provider_code,
         effective_on=body.effective_on or today,
         reason=EndReason(body.reason),
         today=today,
         now=now,
-    )
-    refreshed = records_changed(
-        conn,
-        catalogue,
-        schemes,
-        declaration,
-        [ended.entity_id],
-        today=today,
-        now=now,
-        reason=f"record {record_id} ended",
-    )
-    audit.record(
-        conn,
-        caller.actor,
-        "record.ended",
-        ended.record_id,
-        {
-            "provider": caller.provider_code,
-            "reason": body.reason,
-            "effective_on": (body.effective_on or today).isoformat(),
-            "version": ended.version,
-            "in_effect_until": ended.last_day.isoformat(),
-            "data_version": refreshed.revision,
-        },
-        now=now,
+        actor=caller.actor,
+        why=f"record {record_id} ended",
+        details={"provider": caller.provider_code},
     )
     return RecordEnded(
         id=ended.record_id,

@@ -25,7 +25,7 @@ from sqlalchemy import Connection
 from xinyong.audit import service as audit
 from xinyong.auth.keys import Principal, Role
 from xinyong.catalogue.model import Catalogue
-from xinyong.changes import records_changed
+from xinyong.changes import record_ended
 from xinyong.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from xinyong.ingest.submit import submit_objects
 from xinyong.lists.model import Declaration
@@ -47,7 +47,7 @@ from xinyong.objections.schemas import (
 from xinyong.rating.model import Scheme
 from xinyong.rights.model import Rights
 from xinyong.settings import Settings
-from xinyong.store.service import EndReason, end_record
+from xinyong.store.service import EndReason
 from xinyong.workdays import WorkingCalendar
 
 OPEN, DECIDED = "open", "decided"
@@ -487,41 +487,20 @@ def _withdraw(
     rec = repo.record_of(conn, row["record_id"])
     if rec is None:  # pragma: no cover - records are never deleted
         raise targets.not_found()
-    ended = end_record(
+    ended, _refreshed = record_ended(
         conn,
         ctx.catalogue,
+        ctx.schemes,
+        ctx.declaration,
         rec["id"],
         provider_code=rec["provider_code"],
         effective_on=today,
         reason=EndReason.withdrawn,
         today=today,
         now=now,
-    )
-    refreshed = records_changed(
-        conn,
-        ctx.catalogue,
-        ctx.schemes,
-        ctx.declaration,
-        [ended.entity_id],
-        today=today,
-        now=now,
-        reason=f"objection {row['id']}: withdrawn",
-    )
-    audit.record(
-        conn,
-        caller.actor,
-        "record.ended",
-        ended.record_id,
-        {
-            "provider": rec["provider_code"],
-            "reason": EndReason.withdrawn.value,
-            "effective_on": today.isoformat(),
-            "version": ended.version,
-            "in_effect_until": ended.last_day.isoformat(),
-            "data_version": refreshed.revision,
-            "objection_id": row["id"],
-        },
-        now=now,
+        actor=caller.actor,
+        why=f"objection {row['id']}: withdrawn",
+        details={"provider": rec["provider_code"], "objection_id": row["id"]},
     )
     return ended.version
 

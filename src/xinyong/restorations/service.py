@@ -20,7 +20,7 @@ from sqlalchemy import Connection
 from xinyong.audit import service as audit
 from xinyong.auth.keys import Principal, Role
 from xinyong.catalogue.model import Catalogue, RecordType
-from xinyong.changes import records_changed
+from xinyong.changes import record_ended
 from xinyong.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from xinyong.lists.model import Declaration
 from xinyong.rating.model import Scheme
@@ -45,7 +45,7 @@ from xinyong.restorations.schemas import (
     SubjectOut,
 )
 from xinyong.rights.model import Rights
-from xinyong.store.service import EndReason, end_record
+from xinyong.store.service import EndReason
 
 STATUSES = (repo.PENDING, repo.APPROVED, repo.REJECTED)
 #: What record and application ids look like: anything else is unknown without a lookup.
@@ -378,7 +378,9 @@ def decide(
         )
     details: dict[str, Any] = {"record_id": row["record_id"], "decision": body.decision}
     if body.decision == repo.APPROVED:
-        details.update(_approve(conn, catalogue, schemes, declaration, row, today, now))
+        details.update(
+            _approve(conn, catalogue, schemes, declaration, row, today, now, caller.actor)
+        )
     repo.decide(
         conn,
         restoration_id,
@@ -401,31 +403,27 @@ def _approve(
     row: Mapping[str, Any],
     today: dt.date,
     now: dt.datetime,
+    actor: str,
 ) -> dict[str, Any]:
     """End the record from today (unless it already ended) and propagate."""
     record = repo.record_of(conn, row["record_id"], lock=True)
     assert record is not None
     if record["ended_on"] is not None and record["ended_on"] < today:
         return {"record_already_ended_on": record["ended_on"].isoformat()}
-    ended = end_record(
+    ended, refreshed = record_ended(
         conn,
         catalogue,
+        schemes,
+        declaration,
         row["record_id"],
         provider_code=None,
         effective_on=today,
         reason=EndReason.restoration_approved,
         today=today,
         now=now,
-    )
-    refreshed = records_changed(
-        conn,
-        catalogue,
-        schemes,
-        declaration,
-        [ended.entity_id],
-        today=today,
-        now=now,
-        reason=f"restoration {row['id']} approved",
+        actor=actor,
+        why=f"restoration {row['id']} approved",
+        details={"restoration_id": row["id"]},
     )
     return {
         "ended_version": ended.version,
