@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,9 +11,10 @@ import pytest
 from sqlalchemy import Engine, func, select
 from typer.testing import CliRunner
 
-from tests.factories import csv_bytes, judgment, uscc
+from tests.factories import csv_bytes, days_ago, judgment, uscc
 from xinyong.cli.main import app
 from xinyong.db.tables import checks
+from xinyong.ingest.importer import today_in
 from xinyong.settings import get_settings
 
 runner = CliRunner()
@@ -56,6 +58,16 @@ def test_import_lists_and_check(cli_db: Engine, tmp_path: Path) -> None:
     assert body["results"][0]["basis"][0]["list"] == "judgment_defaulters"
     with cli_db.connect() as conn:
         assert conn.execute(select(func.count()).select_from(checks)).scalar_one() == 1
+
+    # as of yesterday the platform knew nothing of the judgment (it arrived today)
+    base = ["check", "--measure", "restrict_flights_rail", "--purpose", "audit", "--json"]
+    past = runner.invoke(app, [*base, "--as-of", days_ago(1), listed])
+    assert past.exit_code == 0, past.output
+    assert [r["decision"] for r in json.loads(past.stdout)["results"]] == ["does_not_apply"]
+    tomorrow = today_in(get_settings()) + dt.timedelta(days=1)  # the platform's tomorrow
+    future = runner.invoke(app, [*base, "--as-of", tomorrow.isoformat(), listed])
+    assert future.exit_code == 1
+    assert "as_of_in_future" in future.output
 
     unknown = runner.invoke(app, ["check", "--measure", "nope", "--purpose", "x", listed])
     assert unknown.exit_code == 1

@@ -18,6 +18,7 @@ from xinyong.ingest.importer import today_in
 from xinyong.lists.loader import load_declaration
 from xinyong.rating.loader import load_schemes
 from xinyong.settings import get_settings
+from xinyong.timetravel import known_by, parse_as_of
 
 
 def check_command(
@@ -27,6 +28,9 @@ def check_command(
         ..., "--purpose", help="Why you check; logged and shown to the subjects."
     ),
     reference: str | None = typer.Option(None, "--reference", help="Your case number."),
+    as_of: str | None = typer.Option(
+        None, "--as-of", help="Decide as the platform would have on this day (YYYY-MM-DD)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the API's JSON."),
 ) -> None:
     """Decide a measure for subjects, as the platform (logged as consumer 'platform')."""
@@ -42,6 +46,13 @@ def check_command(
         engine = make_engine(settings.database_url)
         ensure_schema(engine)
         asker = service.Asker(service.PLATFORM, None, None)
+        today = today_in(settings)
+        day = parse_as_of(as_of, today)
+        past = (
+            None
+            if day is None
+            else service.AsOf(day, known_by(day, today, settings.timezone), catalogue)
+        )
         with writing(engine) as conn:
             result = service.prepare_check(
                 conn,
@@ -52,8 +63,9 @@ def check_command(
                 codes=subjects,
                 purpose=f"{purpose} (cli: {getpass.getuser()})",
                 reference=reference,
-                day=today_in(settings),
+                day=today,
                 now=utcnow(),
+                as_of=past,
             )
             service.log_now(conn, result)
         engine.dispose()
