@@ -12,6 +12,8 @@ from sqlalchemy import Engine, Table, func, select
 
 from xinyong.catalogue.model import ENVELOPE_COLUMNS
 from xinyong.identifiers import make_ric, make_uscc
+from xinyong.ingest.importer import today_in
+from xinyong.settings import Settings
 
 RNG = random.Random(20261122)
 ORG = "91350200776049653A"  # a real code from the domain facts
@@ -29,7 +31,9 @@ def ric(seed: int, division: str = "350203") -> str:
 
 
 def days_ago(n: int) -> str:
-    return (dt.date.today() - dt.timedelta(days=n)).isoformat()
+    """``n`` days before the platform's today (in its time zone, Asia/Shanghai: from 16:00
+    UTC on, a day ahead of the machine's date)."""
+    return (today_in(Settings()) - dt.timedelta(days=n)).isoformat()
 
 
 def judgment(

@@ -15,6 +15,8 @@ from xinyong.auth.keys import Role
 from xinyong.db.engine import writing
 from xinyong.db.tables import entities, objections
 from xinyong.db.types import utcnow
+from xinyong.ingest.importer import today_in
+from xinyong.settings import Settings
 
 
 def object_to(engine: Engine, code: str, oid: str, **target: str) -> None:
@@ -71,7 +73,7 @@ def test_open_objections_are_shown_on_lists_and_grades(
     assert found["grades"]["environment_credit"] == []
     assert found["grade"] == ["obj_grade"]
     # the day before the objections were filed, nothing was under objection
-    yesterday = (utcnow().date() - dt.timedelta(days=1)).isoformat()
+    yesterday = (today_in(Settings()) - dt.timedelta(days=1)).isoformat()  # the platform's
     past = client.get(
         f"/api/v1/entities/{org}/ratings/city_grade", params={"as_of": yesterday}
     ).json()

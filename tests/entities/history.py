@@ -16,8 +16,9 @@ from sqlalchemy import Engine, select, update
 
 from tests.entities import TODAY
 from xinyong.db.tables import entities, entity_names, list_revisions, record_versions
+from xinyong.settings import Settings
 
-ZONE = ZoneInfo("Asia/Shanghai")  # the app's default time zone
+ZONE = ZoneInfo(Settings().timezone)  # the app's time zone (Asia/Shanghai by default)
 
 
 def noon(offset: int) -> dt.datetime:

@@ -22,8 +22,9 @@ from tests.expiry.conftest import OnDay
 from tests.factories import judgment, penalty, ric, uscc
 from tests.restorations.support import count, public_id, submit
 from xinyong.db.tables import record_expiries
+from xinyong.settings import Settings
 
-D = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
+D = dt.datetime.now(ZoneInfo(Settings().timezone)).date()
 NEXT = D + dt.timedelta(days=1)
 COMPANY, COMPANY_NAME = uscc(7401), "厦门期满公示有限公司"
 EARLIER, EARLIER_NAME = uscc(7402), "厦门早已期满有限公司"
