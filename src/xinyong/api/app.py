@@ -112,7 +112,9 @@ def create_app(
     from xinyong.lists.router import router as lists_router
     from xinyong.me.router import router as me_router
     from xinyong.objections.router import router as objections_router
+    from xinyong.portal.router import router as portal_router
     from xinyong.rating.router import router as rating_router
+    from xinyong.reports.router import router as reports_router
     from xinyong.restorations.router import router as restorations_router
     from xinyong.screening.router import router as screening_router
     from xinyong.watch.router import router as watch_router
@@ -131,6 +133,8 @@ def create_app(
     app.include_router(me_router, prefix=API_PREFIX)
     app.include_router(access_router, prefix=API_PREFIX)
     app.include_router(audit_router, prefix=API_PREFIX)
+    app.include_router(reports_router, prefix=API_PREFIX)
+    app.include_router(portal_router)  # pages: /, /search, /entities/..., no API prefix
 
     @app.get(f"{API_PREFIX}/health", tags=["meta"])
     def health() -> dict[str, str]:

@@ -17,6 +17,7 @@ from xinyong.cli import (
     lists,
     objections,
     rating,
+    report,
     screening,
     serve,
     subjects,
@@ -50,6 +51,8 @@ app.command("template")(template.template)
 app.command("generate")(generate.generate)
 app.command("demo")(demo.demo)
 app.command("expire")(expire.expire_command)
+app.command("report")(report.report_command)
+app.command("verify")(report.verify_command)
 
 
 def main() -> None:  # pragma: no cover - console entry point

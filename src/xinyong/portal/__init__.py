@@ -1,0 +1,1 @@
+"""The public credit portal: server-rendered pages (Jinja2), in Chinese and English."""

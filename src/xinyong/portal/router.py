@@ -1,0 +1,7 @@
+"""portal pages (placeholder: filled in by issue 6)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(include_in_schema=False)
