@@ -379,6 +379,15 @@ MATRIX: dict[tuple[str, str], Rule] = {
         {SUBJECT},
         send("PUT", V1 + "/me/records/{volunteer}/hidden", lambda w: {"hidden": False}),
     ),
+    # credit reports: the public view for anyone, the full view for the subject itself
+    ("GET", "/entities/{code}/report.pdf"): rule(
+        ALL, get(f"{V1}/entities/{ORG}/report.pdf"), get(V1 + "/entities/{public_id}/report.pdf")
+    ),
+    ("GET", "/me/report.pdf"): rule(SUBJECTS, get(f"{V1}/me/report.pdf")),
+    ("POST", "/reports/verify"): rule(
+        ALL, send("POST", f"{V1}/reports/verify", files={"file": ("r.pdf", PDF, "application/pdf")})
+    ),
+    ("GET", "/reports/public-key"): rule(ALL, get(f"{V1}/reports/public-key")),
     # the audit log
     ("GET", "/audit"): rule(AUDIT, get(f"{V1}/audit")),
     ("GET", "/audit/head"): rule(AUDIT, get(f"{V1}/audit/head")),

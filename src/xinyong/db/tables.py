@@ -445,3 +445,16 @@ record_expiries = Table(
     Column("recorded_at", UTCDateTime(), nullable=False),
     Index(None, "expired_on"),
 )
+
+reports = Table(
+    "reports",
+    metadata,
+    Column("id", String(32), primary_key=True, comment="the report id printed on it"),
+    Column("entity_id", ForeignKey("entities.id"), nullable=False),
+    Column("as_of", Date, nullable=False),
+    Column("view", String(16), nullable=False, comment="public or full"),
+    Column("content_sha256", String(64), nullable=False, comment="of the report's data"),
+    Column("pdf_sha256", String(64), nullable=False, comment="of the signed PDF bytes"),
+    Column("issued_at", UTCDateTime(), nullable=False),
+    Index(None, "entity_id", "issued_at"),
+)
