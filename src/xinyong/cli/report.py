@@ -21,7 +21,6 @@ from xinyong.settings import Settings, get_settings
 from xinyong.timetravel import parse_as_of
 
 #: What the largest file ``xinyong verify`` reads (a report is far smaller).
-MAX_REPORT_BYTES = 10 * 1024 * 1024
 
 
 def _context(settings: Settings) -> service.Context:
@@ -82,10 +81,10 @@ def verify_command(
     with reported_errors():
         try:
             with path.open("rb") as f:
-                data = f.read(MAX_REPORT_BYTES + 1)
+                data = f.read(service.MAX_REPORT_BYTES + 1)
         except OSError as e:
             raise BadRequest(f"cannot read {path}: {e}", code="cannot_read") from None
-        if len(data) > MAX_REPORT_BYTES:
+        if len(data) > service.MAX_REPORT_BYTES:
             raise BadRequest(f"{path} is too large to be a report", code="report_too_large")
         settings = get_settings()
         ctx = _context(settings)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
@@ -26,6 +26,7 @@ from xinyong.errors import BadRequest, NotFound, XinyongError
 from xinyong.ingest.importer import today_in
 from xinyong.portal import i18n
 from xinyong.portal import service as pages
+from xinyong.reports import service as reports
 from xinyong.timetravel import parse_as_of
 
 router = APIRouter(include_in_schema=False)
@@ -344,5 +345,51 @@ def publicity(
             "more": more,
             "catalogue": catalogue,
         }
+
+    return _respond(request, build)
+
+
+@router.get("/verify", response_class=HTMLResponse)
+def verify_page(request: Request, conn: Reading, id: str | None = None) -> Response:
+    """Where a report's QR code points: the register's entry for ``id``, and a form to
+    upload the PDF and verify it."""
+
+    def build(lang: str) -> Built:
+        asked = (id or "").strip()[:64]
+        issued = reports.issued_report(conn, asked) if asked else None
+        return "verify.html", {"issued": issued, "asked_id": asked, "result": None}
+
+    return _respond(request, build)
+
+
+@router.post("/verify", response_class=HTMLResponse)
+async def verify_upload(
+    request: Request,
+    conn: Reading,
+    settings: SettingsDep,
+    catalogue: CatalogueDep,
+    schemes: SchemesDep,
+    decl: DeclarationDep,
+    file: UploadFile | None = File(default=None),
+) -> Response:
+    """Verify an uploaded report: authentic and unaltered, and whether the subject's
+    information has changed since it was issued."""
+    limit = min(reports.MAX_REPORT_BYTES, settings.max_upload_bytes)
+    data = b"" if file is None else await file.read(limit + 1)
+
+    def build(lang: str) -> Built:
+        if not data:
+            raise BadRequest("choose the report's PDF file to upload", code="file_required")
+        checked = reports.checked_upload(data, limit)
+        ctx = reports.Context(
+            catalogue=catalogue,
+            schemes=schemes,
+            declaration=decl,
+            today=today_in(settings),
+            timezone=settings.timezone,
+        )
+        result = reports.verify(conn, ctx, checked)
+        issued = reports.issued_report(conn, result.report_id or "") if result.valid else None
+        return "verify.html", {"issued": issued, "asked_id": "", "result": result}
 
     return _respond(request, build)

@@ -18,7 +18,6 @@ from xinyong.api.deps import (
     Writing,
 )
 from xinyong.db.types import utcnow
-from xinyong.errors import PayloadTooLarge, ValidationFailed
 from xinyong.ingest.importer import today_in
 from xinyong.reports import service, signing
 from xinyong.settings import Settings
@@ -27,7 +26,6 @@ from xinyong.timetravel import parse_as_of
 router = APIRouter(tags=["reports"])
 
 #: The largest upload ``POST /reports/verify`` reads (a report is far smaller).
-MAX_REPORT_BYTES = 10 * 1024 * 1024
 PDF = "application/pdf"
 
 AS_OF = Query(
@@ -140,14 +138,8 @@ async def verify_report(
 ) -> dict[str, Any]:
     """Whether the uploaded report was signed by this platform and is unaltered
     (``valid``), and whether its subject's content has changed since it was issued."""
-    limit = min(MAX_REPORT_BYTES, settings.max_upload_bytes)
-    data = await file.read(limit + 1)
-    if len(data) > limit:
-        raise PayloadTooLarge(
-            f"a report is at most {limit:,} bytes", code="report_too_large", limit=limit
-        )
-    if not data.startswith(b"%PDF-"):
-        raise ValidationFailed("the upload is not a PDF", code="not_a_pdf", errors=[])
+    limit = min(service.MAX_REPORT_BYTES, settings.max_upload_bytes)
+    data = service.checked_upload(await file.read(limit + 1), limit)
     ctx = _context(settings, catalogue, schemes, decl)
     return service.verify(conn, ctx, data).as_json()
 

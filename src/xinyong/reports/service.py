@@ -24,7 +24,7 @@ from xinyong.audit import service as audit
 from xinyong.catalogue.model import Catalogue, Disclosure, SubjectKind
 from xinyong.entities import repository as entities_repo
 from xinyong.entities.service import entity_view
-from xinyong.errors import NotFound
+from xinyong.errors import NotFound, PayloadTooLarge, ValidationFailed
 from xinyong.lists import repository as lists_repo
 from xinyong.lists.model import Declaration
 from xinyong.me import repository as me_repo
@@ -278,6 +278,27 @@ class Verification:
             "content_changed": self.content_changed,
             "problem": self.problem,
         }
+
+
+#: The largest report accepted for verification (a report is a few hundred KB).
+MAX_REPORT_BYTES = 10 * 1024 * 1024
+
+
+def checked_upload(data: bytes, limit: int) -> bytes:
+    """An uploaded report, refused if over ``limit`` bytes (``report_too_large``; read at
+    most ``limit + 1``) or not a PDF (``not_a_pdf``)."""
+    if len(data) > limit:
+        raise PayloadTooLarge(
+            f"a report is at most {limit:,} bytes", code="report_too_large", limit=limit
+        )
+    if not data.startswith(b"%PDF-"):
+        raise ValidationFailed("the upload is not a PDF", code="not_a_pdf", errors=[])
+    return data
+
+
+def issued_report(conn: Connection, report_id: str) -> dict[str, Any] | None:
+    """The register's entry of a report (id, day, view, when issued), if it was issued."""
+    return repo.get(conn, report_id[:64])
 
 
 def verify(conn: Connection, ctx: Context, data: bytes) -> Verification:
