@@ -29,7 +29,7 @@ from xinyong.catalogue.model import Catalogue
 from xinyong.db.engine import make_engine, writing
 from xinyong.db.migrate import upgrade
 from xinyong.db.tables import metadata
-from xinyong.settings import Settings
+from xinyong.settings import Settings, get_settings
 
 POSTGRES_URL = os.environ.get("XINYONG_TEST_POSTGRES_URL")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -150,6 +150,16 @@ def subject_key(engine: Engine) -> Callable[[str], str]:
             return create_subject_token(conn, code, hours=24)
 
     return make
+
+
+@pytest.fixture
+def cli_db(db_url: str, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
+    """The ``xinyong`` command on the test's database (``XINYONG_DATABASE_URL``, with the
+    settings read afresh)."""
+    monkeypatch.setenv("XINYONG_DATABASE_URL", db_url)
+    get_settings.cache_clear()
+    yield engine
+    get_settings.cache_clear()
 
 
 def _free_port() -> int:

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from sqlalchemy import Engine, func, select
 from typer.testing import CliRunner
 
@@ -18,14 +16,6 @@ from xinyong.ingest.importer import today_in
 from xinyong.settings import get_settings
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def cli_db(db_url: str, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
-    monkeypatch.setenv("XINYONG_DATABASE_URL", db_url)
-    get_settings.cache_clear()
-    yield engine
-    get_settings.cache_clear()
 
 
 def test_import_lists_and_check(cli_db: Engine, tmp_path: Path) -> None:

@@ -3,27 +3,16 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from sqlalchemy import Engine, func, select
 from typer.testing import CliRunner
 
 from tests.factories import csv_bytes, judgment, penalty, uscc
 from xinyong.cli.main import app
 from xinyong.db.tables import api_keys, records
-from xinyong.settings import get_settings
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def cli_db(db_url: str, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
-    monkeypatch.setenv("XINYONG_DATABASE_URL", db_url)
-    get_settings.cache_clear()
-    yield engine
-    get_settings.cache_clear()
 
 
 def test_import_folder_with_json_totals(cli_db: Engine, tmp_path: Path) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -32,7 +32,7 @@ from xinyong.expiry.service import ExpirySummary, expire
 from xinyong.lists.loader import default_declaration
 from xinyong.rating.loader import load_schemes
 from xinyong.rights.model import default_rights
-from xinyong.settings import Settings, get_settings
+from xinyong.settings import Settings
 
 D = dt.date(2026, 2, 27)
 NEXT = D + dt.timedelta(days=1)
@@ -216,14 +216,6 @@ def test_the_access_log_is_pruned_after_its_retention(
 
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def cli_db(db_url: str, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
-    monkeypatch.setenv("XINYONG_DATABASE_URL", db_url)
-    get_settings.cache_clear()
-    yield engine
-    get_settings.cache_clear()
 
 
 def test_the_expire_command(

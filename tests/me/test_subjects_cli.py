@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 from typer.testing import CliRunner
@@ -16,17 +15,8 @@ from tests.me.records import bearer, submit
 from xinyong.cli.main import app
 from xinyong.db.tables import api_keys, audit_log
 from xinyong.db.types import utcnow
-from xinyong.settings import get_settings
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def cli_db(db_url: str, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
-    monkeypatch.setenv("XINYONG_DATABASE_URL", db_url)
-    get_settings.cache_clear()
-    yield engine
-    get_settings.cache_clear()
 
 
 def test_the_printed_token_opens_me(

@@ -5,13 +5,9 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
-
-from xinyong.settings import get_settings
 
 NEEDS_POPPLER = pytest.mark.skipif(
     shutil.which("pdftotext") is None or shutil.which("pdftoppm") is None,
@@ -24,14 +20,6 @@ def signing_key_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path = tmp_path / "keys" / "report-signing-key.pem"
     monkeypatch.setenv("XINYONG_REPORT_KEY_PATH", str(path))
     return path
-
-
-@pytest.fixture
-def cli_db(db_url: str, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
-    monkeypatch.setenv("XINYONG_DATABASE_URL", db_url)
-    get_settings.cache_clear()
-    yield engine
-    get_settings.cache_clear()
 
 
 def pdf_text(pdf: bytes, tmp_path: Path) -> str:

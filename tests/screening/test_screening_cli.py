@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from sqlalchemy import Engine, select
 from typer.testing import CliRunner
 
@@ -14,17 +12,8 @@ from tests.factories import uscc
 from tests.screening.conftest import CITY, HEAD, HEAD_KEY, QUANZHOU
 from xinyong.cli.main import app
 from xinyong.db.tables import screening_decisions
-from xinyong.settings import get_settings
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def cli_db(db_url: str, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
-    monkeypatch.setenv("XINYONG_DATABASE_URL", db_url)
-    get_settings.cache_clear()
-    yield engine
-    get_settings.cache_clear()
 
 
 def decide(name: str, subject: str, verdict: str, reason: str, *extra: str) -> Any:
