@@ -8,6 +8,7 @@ import json
 from sqlalchemy import Engine, text
 from typer.testing import CliRunner
 
+from xinyong.audit import repository as audit_repo
 from xinyong.audit import service
 from xinyong.audit.chain import entry_hash
 from xinyong.cli.main import app
@@ -94,7 +95,7 @@ def test_rehashing_an_edited_row_breaks_the_next_link(cli_db: Engine) -> None:
     """Whoever edits a row and recomputes its own hash still breaks the next entry's link."""
     fill(cli_db)
     with cli_db.connect() as conn:
-        row = service.repo.entry_at(conn, 5)
+        row = audit_repo.entry_at(conn, 5)
     assert row is not None
     forged = entry_hash(
         seq=5,

@@ -415,8 +415,9 @@ def marked(client: TestClient, make_key: Callable[..., str], engine: Engine) -> 
 
 
 def _record(body: dict[str, Any], record_id: str) -> dict[str, Any]:
-    (found,) = [r for r in body["records"] if r["id"] == record_id]
-    return found
+    found: list[dict[str, Any]] = [r for r in body["records"] if r["id"] == record_id]
+    assert len(found) == 1, record_id
+    return found[0]
 
 
 def _marks(body: dict[str, Any], record_id: str) -> tuple[list[str], str | None, list[str]]:

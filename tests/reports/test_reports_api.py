@@ -21,8 +21,9 @@ def report(client: TestClient, code: str = ORG, **params: str) -> bytes:
     r = client.get(f"{V1}/entities/{code}/report.pdf", params=params)
     assert r.status_code == 200, r.text
     assert r.headers["content-type"] == "application/pdf"
-    assert r.content.startswith(b"%PDF-")
-    return r.content
+    pdf: bytes = r.content
+    assert pdf.startswith(b"%PDF-")
+    return pdf
 
 
 def verify(client: TestClient, pdf: bytes) -> dict[str, object]:
