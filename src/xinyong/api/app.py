@@ -112,7 +112,10 @@ def create_app(
     from xinyong.lists.router import router as lists_router
     from xinyong.me.router import router as me_router
     from xinyong.objections.router import router as objections_router
+    from xinyong.portal.console.router import router as console_router
     from xinyong.portal.router import router as portal_router
+    from xinyong.portal.statistics.router import router as statistics_router
+    from xinyong.portal.subject.router import router as subject_pages_router
     from xinyong.rating.router import router as rating_router
     from xinyong.reports.router import router as reports_router
     from xinyong.restorations.router import router as restorations_router
@@ -135,6 +138,9 @@ def create_app(
     app.include_router(audit_router, prefix=API_PREFIX)
     app.include_router(reports_router, prefix=API_PREFIX)
     app.include_router(portal_router)  # pages: /, /search, /entities/..., no API prefix
+    app.include_router(subject_pages_router)  # /me/...: the subject area
+    app.include_router(console_router)  # /console/...: the authority console
+    app.include_router(statistics_router)  # /statistics
 
     @app.get(f"{API_PREFIX}/health", tags=["meta"])
     def health() -> dict[str, str]:

@@ -1,8 +1,10 @@
 """The portal's languages: Chinese (default) and English, from the .po catalogues.
 
-The catalogues in ``translations/<lang>/LC_MESSAGES/messages.po`` are read once at start
-(no compile step): to add or change a UI string, edit both .po files. A message missing
-from a catalogue shows its msgid (English).
+The catalogues in ``translations/<lang>/LC_MESSAGES/*.po`` are read once at start (no
+compile step) and merged: ``messages.po`` holds the public pages' strings, and each page
+area keeps its own file (``subject.po``, ``console.po``, ``statistics.po``). To add or change a
+UI string, edit the same file in both languages. A message missing from a catalogue shows
+its msgid (English).
 """
 
 from __future__ import annotations
@@ -23,13 +25,22 @@ _DIR = Path(__file__).parent / "translations"
 
 @cache
 def translations(lang: str) -> Translations:
-    """The catalogue of ``lang`` (one of :data:`LANGUAGES`)."""
-    with (_DIR / lang / "LC_MESSAGES" / "messages.po").open("rb") as f:
-        catalog = read_po(f, locale=lang)
-    buf = io.BytesIO()
-    write_mo(buf, catalog)
-    buf.seek(0)
-    return Translations(fp=buf)
+    """The merged catalogues of ``lang`` (one of :data:`LANGUAGES`)."""
+    merged = Translations()
+    for path in po_files(lang):
+        with path.open("rb") as f:
+            catalog = read_po(f, locale=lang)
+        buf = io.BytesIO()
+        write_mo(buf, catalog)
+        buf.seek(0)
+        merged.merge(Translations(fp=buf))
+    return merged
+
+
+def po_files(lang: str) -> list[Path]:
+    """The .po files of ``lang``, ``messages.po`` first."""
+    found = (_DIR / lang / "LC_MESSAGES").glob("*.po")
+    return sorted(found, key=lambda p: (p.name != "messages.po", p.name))
 
 
 def pick(query: str | None, cookie: str | None, accept_language: str | None) -> str:

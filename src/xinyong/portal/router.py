@@ -12,57 +12,25 @@ import csv
 import datetime as dt
 import io
 from collections.abc import Callable
-from pathlib import Path
-from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from xinyong.api.deps import CatalogueDep, DeclarationDep, Reading, SchemesDep, SettingsDep
 from xinyong.entities import service as entities_service
 from xinyong.errors import BadRequest, NotFound, XinyongError
 from xinyong.ingest.importer import today_in
-from xinyong.portal import i18n
+from xinyong.portal import render
 from xinyong.portal import service as pages
+from xinyong.portal.render import Built
 from xinyong.reports import service as reports
 from xinyong.timetravel import parse_as_of
 
 router = APIRouter(include_in_schema=False)
 
-_HERE = Path(__file__).parent
-_ENV = Environment(
-    loader=FileSystemLoader(_HERE / "templates"),
-    autoescape=select_autoescape(["html"]),
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
-_CSS = (_HERE / "static" / "portal.css").read_bytes()
+_CSS = render.stylesheet()
 _KINDS = ("organisation", "individual_business", "person")
-_YEAR = 365 * 24 * 3600
-
-Built = tuple[str, dict[str, Any]]
-
-
-def _local(name: Any, lang: str) -> str:
-    """The ``lang`` text of a LocalName (or a ``{"zh", "en"}`` dict)."""
-    if isinstance(name, dict):
-        return str(name.get(lang) or name.get("zh") or "")
-    return str(getattr(name, lang, None) or getattr(name, "zh", ""))
-
-
-def _href(request: Request, **params: str | None) -> str:
-    """This page's path and query with ``params`` changed (``None`` drops one): relative,
-    so no page links to an absolute URL."""
-    query = dict(request.query_params)
-    for key, value in params.items():
-        if value is None or value == "":
-            query.pop(key, None)
-        else:
-            query[key] = value
-    url = request.url.replace_query_params(**query)
-    return url.path + ("?" + url.query if url.query else "")
 
 
 def _query(params: dict[str, str]) -> str:
@@ -71,37 +39,13 @@ def _query(params: dict[str, str]) -> str:
 
 
 def _respond(request: Request, build: Callable[[str], Built]) -> Response:
-    asked = request.query_params.get("lang")
-    lang = i18n.pick(
-        asked, request.cookies.get(i18n.COOKIE), request.headers.get("accept-language")
-    )
-    status = 200
-    try:
-        template, ctx = build(lang)
-    except XinyongError as exc:
-        status = 404 if isinstance(exc, NotFound) else 400
-        template, ctx = "error.html", {"error": exc, "status": status}
-    tr = i18n.translations(lang)
-    other = "en" if lang == "zh" else "zh"
-    html = _ENV.get_template(template).render(
-        _=tr.gettext,
-        lang=lang,
-        other_lang=other,
-        switch_href=_href(request, lang=other),
-        href=lambda **p: _href(request, **p),
-        local=lambda n: _local(n, lang),
-        path=request.url.path,
-        **ctx,
-    )
-    response = HTMLResponse(html, status_code=status)
-    if asked in i18n.LANGUAGES:
-        response.set_cookie(i18n.COOKIE, asked, max_age=_YEAR, samesite="lax", httponly=True)
-    return response
+    return render.page(request, build)
 
 
 @router.get("/static/portal.css")
 def stylesheet() -> Response:
-    """The portal's only stylesheet (served here: nothing loads from a CDN)."""
+    """The portal's one stylesheet, every ``static/*.css`` (served here: nothing loads from a
+    CDN)."""
     return Response(_CSS, media_type="text/css", headers={"Cache-Control": "max-age=3600"})
 
 

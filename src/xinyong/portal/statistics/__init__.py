@@ -1,0 +1,1 @@
+"""The public statistics dashboard (``/statistics``), with charts rendered as SVG."""
