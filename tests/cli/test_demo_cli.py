@@ -37,4 +37,15 @@ def test_a_small_demo_city_and_its_keys(tmp_path: Path, monkeypatch: pytest.Monk
             "/api/v1/audit/verify", headers={"Authorization": f"Bearer {keys['auditor']}"}
         )
         assert audit.json()["ok"] is True
+        # the past months' work: checks with feedback, decided objections and restorations
+        assert "The past months:" in built.output
+        admin = {"Authorization": f"Bearer {keys['admin']}"}
+        decided = client.get("/api/v1/objections", params={"status": "decided"}, headers=admin)
+        assert decided.status_code == 200, decided.text
+        assert decided.json()["items"], "no objection was decided in the demo's past months"
+        filed = [o["filed_on"] for o in decided.json()["items"]]
+        assert min(filed) < max(filed)  # filed over the months, not all today
+        stats = client.get("/api/v1/checks/statistics", headers=admin)
+        assert stats.status_code == 200, stats.text
+        assert "applied" in stats.text
     assert os.path.exists(tmp_path / "demo.db")

@@ -33,8 +33,10 @@ from xinyong.lists.loader import load_declaration
 from xinyong.rating.loader import load_schemes
 from xinyong.rating.service import rate_schemes
 from xinyong.restorations.repository import restorable_examples
+from xinyong.rights.model import load_rights
 from xinyong.settings import get_settings
 from xinyong.synth import generate_city
+from xinyong.synth.activity import Keys, simulate
 
 DEMO_PROVIDERS = ("market_regulation", "court", "tax")
 
@@ -156,6 +158,8 @@ def _build(
     keys_file = Path("var/demo-keys.txt")
     keys_file.parent.mkdir(parents=True, exist_ok=True)
     lines = []
+    providers: dict[str, str] = {}
+    consumers: dict[str, str] = {}
     with writing(engine) as conn:
         for code in DEMO_PROVIDERS:
             found = catalogue.provider(code)
@@ -167,27 +171,54 @@ def _build(
                 scopes=tuple(found.record_types),
                 label="demo",
             )
+            providers[code] = key
             lines.append(f"provider {code}: {key}")
-        lines.append(f"admin: {create_key(conn, Role.admin, label='demo')}")
+        admin = create_key(conn, Role.admin, label="demo")
+        lines.append(f"admin: {admin}")
         lines.append(f"auditor: {create_key(conn, Role.auditor, label='demo')}")
         for consumer, measures in DEMO_CONSUMERS.items():
             key = create_key(
                 conn, Role.consumer, consumer_code=consumer, scopes=measures, label="demo"
             )
+            consumers[consumer] = key
             lines.append(f"consumer {consumer} ({', '.join(measures)}): {key}")
-        lines += _subject_tokens(conn, today_in(settings))
+        tokens, handed_out = _subject_tokens(conn, today_in(settings))
+        lines += tokens
     keys_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with _bars() as bar:
+        task = bar.add_task("the city's work of the past months", total=None)
+        done = simulate(
+            engine,
+            catalogue,
+            schemes,
+            load_declaration(settings.lists_path, catalogue, schemes),
+            load_rights(settings.rights_path, catalogue),
+            settings,
+            Keys(providers, admin, consumers),
+            today=today_in(settings),
+            avoid=frozenset(handed_out),
+            progress=lambda what, n, total: bar.update(task, completed=n, total=total),
+        )
+    console.print(
+        f"The past months: {done.checks:,} checks with {done.feedback:,} feedback items, "
+        f"{done.objections:,} objections ({done.objections_decided:,} decided), "
+        f"{done.restorations:,} restoration applications ({done.restorations_decided:,} decided)."
+    )
+    for skipped in done.skipped[:5]:
+        console.print(f"[yellow]skipped {skipped}[/]")
     console.print(
         f"Built the demo city in {time.monotonic() - started:.0f} s. "
         f"API keys for trying it out are in {keys_file}."
     )
 
 
-def _subject_tokens(conn: Connection, today: dt.date) -> list[str]:
+def _subject_tokens(conn: Connection, today: dt.date) -> tuple[list[str], list[str]]:
     """Subject tokens (30 days) for a company and a person with a fine of market regulation
     (a demo provider) they may apply to restore: to try objections, restoration and the
-    subject's own file."""
+    subject's own file. Also the codes of these subjects (the simulated work leaves them
+    alone)."""
     lines = []
+    codes = []
     for kind in (SubjectKind.organisation, SubjectKind.person):
         found = restorable_examples(
             conn, kind.value, "admin_penalty", "market_regulation", add_months(today, -3), today
@@ -196,11 +227,12 @@ def _subject_tokens(conn: Connection, today: dt.date) -> list[str]:
             continue
         shown = found["public_id"] if kind is SubjectKind.person else found["code"]
         token = create_subject_token(conn, found["code"], hours=24 * 30, label="demo")
+        codes.append(str(found["code"]))
         lines.append(
             f"subject {kind.value} {shown} {found['name']} (may restore {found['record_id']}): "
             f"{token}"
         )
-    return lines
+    return lines, codes
 
 
 def _bars() -> Progress:

@@ -458,3 +458,22 @@ def data_version_before(conn: Connection, moment: dt.datetime) -> int:
         list_revisions.c.created_at < moment
     )
     return int(conn.execute(stmt).scalar_one())
+
+
+def listed_codes(conn: Connection, limit: int) -> list[str]:
+    """Codes of up to ``limit`` subjects with an open list entry (the demo's counters)."""
+    e, le = entities, list_entries
+    stmt = (
+        select(e.c.code)
+        .where(e.c.id.in_(select(le.c.entity_id).where(le.c.revision_to.is_(None))))
+        .order_by(e.c.id)
+        .limit(limit)
+    )
+    return [str(c) for c in conn.execute(stmt).scalars()]
+
+
+def entity_codes(conn: Connection, limit: int, *, every: int = 1) -> list[str]:
+    """Codes of up to ``limit`` subjects, every ``every``-th by id (a spread sample)."""
+    e = entities
+    stmt = select(e.c.code).where(e.c.id % every == 0).order_by(e.c.id).limit(limit)
+    return [str(c) for c in conn.execute(stmt).scalars()]

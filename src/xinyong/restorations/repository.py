@@ -67,6 +67,23 @@ def restorable_examples(
     """A subject of ``kind`` with a current general-severity record of ``record_type`` from
     ``provider``, decided by ``decided_by`` and still in publicity: what the demo offers to
     restore."""
+    found = restorable_records(conn, kind, record_type, provider, decided_by, today, limit=1)
+    return found[0] if found else None
+
+
+def restorable_records(
+    conn: Connection,
+    kind: str,
+    record_type: str,
+    provider: str,
+    decided_by: dt.date,
+    today: dt.date,
+    *,
+    limit: int,
+    offset: int = 0,
+) -> list[dict[str, Any]]:
+    """Up to ``limit`` such records (``record_id``, ``code``, ``public_id``, ``name``), in
+    the order of their ids."""
     r, v, e = records, record_versions, entities
     stmt = (
         select(r.c.id.label("record_id"), e.c.code, e.c.public_id, e.c.name)
@@ -82,10 +99,10 @@ def restorable_examples(
             v.c.ended_on.is_(None),
         )
         .order_by(r.c.id)
-        .limit(1)
+        .offset(offset)
+        .limit(limit)
     )
-    row = conn.execute(stmt).mappings().first()
-    return None if row is None else dict(row)
+    return [dict(row) for row in conn.execute(stmt).mappings()]
 
 
 def pending_for(conn: Connection, record_id: str) -> str | None:
