@@ -117,12 +117,12 @@ def entity(
 
 
 @router.get("/schemes/{code}", response_class=HTMLResponse)
-def scheme(request: Request, code: str, schemes: SchemesDep) -> Response:
+def scheme(request: Request, code: str, schemes: SchemesDep, catalogue: CatalogueDep) -> Response:
     def build(lang: str) -> Built:
         found = schemes.get(code)
         if found is None:
             raise NotFound(f"no scheme {code[:64]!r}", code="unknown_scheme")
-        return "scheme.html", {"scheme": found, "criteria": pages.criteria(found)}
+        return "scheme.html", {"scheme": found, "catalogue": catalogue}
 
     return _respond(request, build)
 
