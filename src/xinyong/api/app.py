@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -210,12 +212,14 @@ class RequestGuard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        page = not scope.get("path", "").startswith(API_PREFIX)
         if "\x00" in scope.get("path", "") or b"%00" in scope.get("query_string", b""):
             await _refuse(
                 send,
                 400,
                 b'{"code":"invalid_characters","message":"a NUL character is not allowed '
                 b'in a path or a query"}',
+                page=page,
             )
             return
         headers = dict(scope.get("headers") or [])
@@ -224,7 +228,7 @@ class RequestGuard:
         limit = self.upload_limit if upload else json_limit
         declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
-            await _too_large(send, limit)
+            await _too_large(send, limit, page=page)
             return
         seen = 0
 
@@ -240,29 +244,49 @@ class RequestGuard:
         try:
             await self.app(scope, limited, send)
         except _BodyTooLarge:
-            await _too_large(send, limit)
+            await _too_large(send, limit, page=page)
+
+
+_ERROR_PAGE = """<!doctype html>
+<html lang="zh-Hans"><head><meta charset="utf-8"><title>{status} · 信用公示平台</title>
+<link rel="stylesheet" href="/static/portal.css"></head>
+<body><main id="main"><h1>请求未被接受 <span lang="en">(request refused)</span></h1>
+<p class="error" role="alert" lang="en">{message}</p>
+<p><small>Error code: <code>{code}</code></small></p>
+<p><a href="/">首页 <span lang="en">(home)</span></a></p></main></body></html>
+"""
 
 
 class _BodyTooLarge(Exception):
     pass
 
 
-async def _too_large(send: Send, limit: int) -> None:
+async def _too_large(send: Send, limit: int, *, page: bool) -> None:
     body = (
         b'{"code":"payload_too_large","message":"the request body is larger than '
         + f"{limit:,}".encode()
         + b' bytes"}'
     )
-    await _refuse(send, 413, body)
+    await _refuse(send, 413, body, page=page)
 
 
-async def _refuse(send: Send, status: int, body: bytes) -> None:
+async def _refuse(send: Send, status: int, body: bytes, *, page: bool = False) -> None:
+    """Send the error; to a page (not under the API's prefix) as a small HTML page in both
+    languages, since a browser shows it to a person (the portal's error pages need the app,
+    which this refusal never reaches)."""
+    kind = b"application/json"
+    if page:
+        error = orjson.loads(body)
+        body = _ERROR_PAGE.format(
+            status=status, code=html.escape(error["code"]), message=html.escape(error["message"])
+        ).encode()
+        kind = b"text/html; charset=utf-8"
     await send(
         {
             "type": "http.response.start",
             "status": status,
             "headers": [
-                (b"content-type", b"application/json"),
+                (b"content-type", kind),
                 (b"content-length", str(len(body)).encode()),
             ],
         }
