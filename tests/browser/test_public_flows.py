@@ -10,6 +10,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 from playwright.sync_api import Page, expect
 
+from tests.browser.a11y import assert_accessible
 from tests.factories import judgment, penalty, uscc
 from tests.me.records import submit
 
@@ -34,12 +35,14 @@ def test_search_entity_report_download_and_verify(
     page.get_by_role("searchbox").press("Enter")
     expect(page).to_have_url(re.compile(r"/search\?q="))
     shot(page, "results")
+    assert_accessible(page)
 
     page.get_by_role("link", name=ORG_NAME).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(ORG_NAME)
     expect(page.get_by_text("厦市监罚〔2026〕BP1号")).to_be_visible()
     expect(page.get_by_role("link", name="失信被执行人").first).to_be_visible()
     shot(page, "entity")
+    assert_accessible(page)
 
     with page.expect_download() as info:
         page.get_by_role("link", name="下载信用报告（PDF，已签名）").click()
@@ -54,6 +57,7 @@ def test_search_entity_report_download_and_verify(
     expect(page.get_by_text("真实有效：由本平台签发且未被篡改。")).to_be_visible()
     expect(page.get_by_text("报告出具后，该主体的信息未发生变化。")).to_be_visible()
     shot(page, "verified")
+    assert_accessible(page)
 
     # one byte changed: the same page says it is not authentic
     altered = tmp_path / "altered.pdf"
@@ -71,6 +75,7 @@ def test_language_switch(browser_page: Page, shot: Callable[[Page, str], Path]) 
     expect(page.locator("html")).to_have_attribute("lang", "zh-Hans")
     expect(page.get_by_role("heading", level=1)).to_have_text("信用公示平台")
     shot(page, "zh")
+    assert_accessible(page)
 
     page.get_by_role("link", name="English").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
