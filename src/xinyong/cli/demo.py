@@ -205,7 +205,7 @@ def _build(
         f"{done.restorations:,} restoration applications ({done.restorations_decided:,} decided)."
     )
     for skipped in done.skipped[:5]:
-        console.print(f"[yellow]skipped {skipped}[/]")
+        console.print(f"[dim]refused by the rules, as it should be: {skipped}[/]")
     console.print(
         f"Built the demo city in {time.monotonic() - started:.0f} s. "
         f"API keys for trying it out are in {keys_file}."
