@@ -12,6 +12,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 from playwright.sync_api import Browser, Page, Request, expect
 
+from tests.browser.a11y import assert_accessible
 from tests.factories import csv_bytes, judgment, uscc
 
 
@@ -42,6 +43,7 @@ def test_an_authority_uploads_a_file_with_bad_rows_and_downloads_the_error_repor
     expect(page).to_have_url(re.compile(r"/console/sign-in\?next=/console/uploads"))
     page.get_by_label("API 密钥").fill(key)
     shot(page, "sign-in")
+    assert_accessible(page)
     page.get_by_role("button", name="登录").click()
     expect(page).to_have_url(re.compile(r"/console/uploads$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("上传文件")
@@ -59,6 +61,7 @@ def test_an_authority_uploads_a_file_with_bad_rows_and_downloads_the_error_repor
     expect(page.locator("table.row-errors")).to_contain_text("subject_code")
     expect(page.locator("table.row-errors")).to_contain_text("decided_on")
     shot(page, "report")
+    assert_accessible(page)
 
     with page.expect_download() as info:
         page.get_by_role("link", name="下载逐行错误报告（CSV）").click()
@@ -95,6 +98,7 @@ def test_a_bad_key_and_a_wrong_file_type_are_said_on_the_page(
     expect(page.locator("#upload-error")).to_contain_text("unsupported file type")
     expect(page).to_have_url(re.compile(r"/console/uploads$"))
     shot(page, "wrong-type")
+    assert_accessible(page)
 
 
 def test_without_javascript_the_plain_form_uploads(
@@ -119,5 +123,6 @@ def test_without_javascript_the_plain_form_uploads(
         expect(page.locator("#import-accepted")).to_have_text("1")
         expect(page.locator("#import-rejected")).to_have_text("1")
         shot(page, "report-without-js")
+        assert_accessible(page)
     finally:
         context.close()
