@@ -11,6 +11,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 from playwright.sync_api import Page, expect
 
+from tests.browser.a11y import assert_accessible
 from tests.me.records import bearer
 from tests.portal.subject.support import PDF, organisation_with_fine
 from xinyong.auth.keys import Role
@@ -44,18 +45,21 @@ def test_a_subject_signs_in_files_an_objection_and_sees_it_marked_on_the_public_
     expect(page.get_by_role("heading", level=1)).to_contain_text("我的信用档案")
     expect(page.get_by_text(code, exact=True)).to_be_visible()  # the own code, unmasked
     shot(page, "file")
+    assert_accessible(page)
 
     page.get_by_role("link", name="对此记录提出异议").click()
     expect(page).to_have_url(re.compile(rf"/me/objections/new\?record={record}$"))
     page.get_by_label("异议理由").select_option("error_or_omission")
     page.get_by_label("您的说明：哪里有误，应当如何").fill(STATEMENT)
     shot(page, "objection-form")
+    assert_accessible(page)
     page.get_by_role("button", name="提交异议").click()
 
     expect(page).to_have_url(re.compile(r"/me/objections/o[0-9a-f]{20}$"))
     expect(page.get_by_text("办理中")).to_be_visible()
     expect(page.get_by_text(STATEMENT)).to_be_visible()
     shot(page, "objection-case")
+    assert_accessible(page)
 
     page.get_by_role("link", name="我的异议与信用修复").click()
     expect(page.get_by_role("cell", name="办理中")).to_be_visible()
@@ -63,6 +67,7 @@ def test_a_subject_signs_in_files_an_objection_and_sees_it_marked_on_the_public_
     page.goto(f"/entities/{code}")
     expect(page.get_by_text("异议处理中")).to_be_visible()
     shot(page, "public-page-marked")
+    assert_accessible(page)
 
 
 def test_a_restoration_approved_by_the_authority_removes_the_record_from_the_public_page(
@@ -86,6 +91,7 @@ def test_a_restoration_approved_by_the_authority_removes_the_record_from_the_pub
     page.get_by_label("证明材料文件（如缴款凭证、整改报告）").set_input_files(str(receipt))
     page.get_by_label("本人签署此信用承诺，并保证所述属实").check()
     shot(page, "restoration-form")
+    assert_accessible(page)
     page.get_by_role("button", name="申请信用修复").click()
 
     expect(page).to_have_url(re.compile(r"/me/restorations/rst_[0-9a-f]+$"))
@@ -93,6 +99,7 @@ def test_a_restoration_approved_by_the_authority_removes_the_record_from_the_pub
     expect(page.get_by_text("审核中")).to_be_visible()
     expect(page.get_by_role("link", name="缴款凭证.pdf")).to_be_visible()
     shot(page, "restoration-case")
+    assert_accessible(page)
 
     page.goto(f"/entities/{code}")
     expect(page.get_by_text(document)).to_be_visible()
@@ -109,7 +116,9 @@ def test_a_restoration_approved_by_the_authority_removes_the_record_from_the_pub
     page.reload()
     expect(page.get_by_text(document)).to_have_count(0)
     shot(page, "public-page-after-approval")
+    assert_accessible(page)
 
     page.goto(f"/me/restorations/{rid}")
     expect(page.get_by_text("已同意：信用已修复")).to_be_visible()
     shot(page, "restoration-approved")
+    assert_accessible(page)

@@ -85,7 +85,7 @@ def page(
     try:
         template, ctx = build(lang)
     except XinyongError as exc:
-        status = exc.status if exc.status in _KEPT else 400
+        status = status_of(exc)
         template, ctx = "error.html", {"error": exc, "status": status}
     tr = i18n.translations(lang)
     other = "en" if lang == "zh" else "zh"
@@ -104,6 +104,12 @@ def page(
     if asked in i18n.LANGUAGES:
         response.set_cookie(i18n.COOKIE, asked, max_age=_YEAR, samesite="lax", httponly=True)
     return response
+
+
+def status_of(exc: XinyongError) -> int:
+    """The status a page shows an error with: its own where a page says it as such (401,
+    403, 404, 409, 413, 415), else 400."""
+    return exc.status if exc.status in _KEPT else 400
 
 
 def redirect(url: str) -> RedirectResponse:
