@@ -24,6 +24,8 @@ from xinyong.restorations import repository as restorations_repo
 from xinyong.rights.model import Rights
 
 Build = Callable[[Connection, Principal, str], Built]
+
+
 def here(request: Request) -> str:
     return request.url.path + ("?" + request.url.query if request.url.query else "")
 
