@@ -34,7 +34,7 @@ from fractions import Fraction
 from typing import Any
 
 import yaml
-from sqlalchemy import Connection, and_, select
+from sqlalchemy import Connection, Select, and_, func, select
 
 from xinyong.catalogue.model import Catalogue, SubjectKind
 from xinyong.db.tables import entities, record_versions, records
@@ -117,20 +117,37 @@ def _kinds_and_divisions(conn: Connection, kinds: Iterable[str]) -> dict[int, tu
     return {int(i): (str(k), str(d)) for i, k, d in conn.execute(stmt)}
 
 
-def _industries(conn: Connection) -> dict[int, str]:
-    """Each subject's industry letter from its current business registration(s)."""
+def current_industries() -> Select[Any]:
+    """``(entity id, industry letter)``: the GB/T 4754 section of each subject's current
+    business registration, the latest decided if several (then the latest record id); one
+    row per subject that has one. A statement, so callers can group by it in SQL."""
     rv = record_versions
-    stmt = (
-        select(records.c.entity_id, rv.c.fields["industry"].as_string())
+    industry = rv.c.fields["industry"].as_string()
+    ranked = (
+        select(
+            records.c.entity_id.label("entity_id"),
+            industry.label("industry"),
+            func.row_number()
+            .over(
+                partition_by=records.c.entity_id,
+                order_by=(rv.c.decided_on.desc(), records.c.id.desc()),
+            )
+            .label("n"),
+        )
         .select_from(
             records.join(
                 rv, and_(rv.c.record_id == records.c.id, rv.c.version == records.c.current_version)
             )
         )
-        .where(records.c.record_type == REGISTRATION)
-        .order_by(rv.c.decided_on, records.c.id)
+        .where(records.c.record_type == REGISTRATION, industry.is_not(None), industry != "")
+        .subquery("registrations")
     )
-    return {int(e): str(ind) for e, ind in conn.execute(stmt) if ind}
+    return select(ranked.c.entity_id, ranked.c.industry).where(ranked.c.n == 1)
+
+
+def _industries(conn: Connection) -> dict[int, str]:
+    """Each subject's industry letter from its current business registration(s)."""
+    return {int(e): str(ind) for e, ind in conn.execute(current_industries())}
 
 
 def _names(conn: Connection, ids: Sequence[int]) -> dict[int, tuple[str, str, str]]:
