@@ -57,6 +57,10 @@ class Settings(BaseSettings):
         description="Subjects' rights: objection and restoration deadlines, the working-day "
         "calendar, the access log's retention, subject sign-in.",
     )
+    divisions_path: Path = Field(
+        default=DATA_DIR / "divisions.yaml",
+        description="Names of the administrative divisions (districts) the pages show.",
+    )
     identity_verifier: str = Field(
         default="token",
         pattern="^(token)$",

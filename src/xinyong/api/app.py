@@ -22,6 +22,7 @@ from xinyong.catalogue.model import Catalogue
 from xinyong.checks.log_writer import CheckLogWriter, LoopReader
 from xinyong.db.engine import make_engine
 from xinyong.db.migrate import ensure_schema
+from xinyong.divisions import load_divisions
 from xinyong.errors import XinyongError
 from xinyong.lists.loader import load_declaration
 from xinyong.lists.model import Declaration
@@ -55,6 +56,7 @@ def create_app(
         declaration = load_declaration(settings.lists_path, catalogue, schemes)
     if rights is None:
         rights = load_rights(settings.rights_path, catalogue)
+    divisions = load_divisions(settings.divisions_path)
     check_log = CheckLogWriter(engine)
 
     @asynccontextmanager
@@ -89,6 +91,7 @@ def create_app(
     app.state.schemes = schemes
     app.state.declaration = declaration
     app.state.rights = rights
+    app.state.divisions = divisions
     app.state.check_log = check_log
     app.state.check_reader = LoopReader(engine)
     app.state.keys = KeyCache(settings.key_cache_seconds)

@@ -5,7 +5,7 @@ the same-origin check that every form POST passes.
 A page handler gives :func:`page` a ``build(lang)`` that returns a template name and its
 context; a :class:`~xinyong.errors.XinyongError` raised there becomes ``error.html`` with
 the error's status (never a 500). Templates get ``_`` (gettext), ``lang``, ``href``,
-``local`` and ``path`` besides their own context.
+``local``, ``division`` (a district's name) and ``path`` besides their own context.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from xinyong.divisions import Divisions
 from xinyong.errors import Forbidden, XinyongError
 from xinyong.portal import i18n
 
@@ -33,6 +34,7 @@ _YEAR = 365 * 24 * 3600
 _KEPT = {401, 403, 404, 409, 413, 415}
 
 Built = tuple[str, dict[str, Any]]
+_NO_DIVISIONS = Divisions()
 
 
 def stylesheet() -> bytes:
@@ -89,6 +91,7 @@ def page(
         template, ctx = "error.html", {"error": exc, "status": status}
     tr = i18n.translations(lang)
     other = "en" if lang == "zh" else "zh"
+    divisions: Divisions = getattr(request.app.state, "divisions", _NO_DIVISIONS)
     html = ENV.get_template(template).render(
         _=tr.gettext,
         lang=lang,
@@ -96,6 +99,7 @@ def page(
         switch_href=href(request, lang=other),
         href=lambda **p: href(request, **p),
         local=lambda n: local(n, lang),
+        division=lambda code: divisions.name(code, lang),
         path=request.url.path,
         **(context or {}),
         **ctx,

@@ -5,7 +5,7 @@ scheme) are checked: a bad value gives the 400 error page. See ``docs/statistics
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
@@ -57,12 +57,15 @@ def _tools(lang: str) -> dict[str, object]:
         stacked: bool = True,
         empty: str = "",
         hidden: str = "",
+        column_labels: Mapping[str, str] | None = None,
+        column_names: Callable[[str], str] | None = None,
     ) -> Markup:
+        """``column_labels`` names some columns; ``column_names`` the others (districts)."""
         series = _series(grid, labels or {}, lang)
         message = _message(grid, empty, hidden)
-        return charts.bar_chart(
-            ident, title, desc, grid.columns, series, stacked=stacked, empty=message
-        )
+        named = column_labels or {}
+        columns = [named.get(c) or (column_names(c) if column_names else c) for c in grid.columns]
+        return charts.bar_chart(ident, title, desc, columns, series, stacked=stacked, empty=message)
 
     def lines(
         ident: str,
