@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+import time
+import urllib.request
+
 import typer
 import uvicorn
 
@@ -12,6 +16,9 @@ def serve(
     host: str = typer.Option("127.0.0.1", help="Address to listen on."),
     port: int = typer.Option(8000, help="Port to listen on."),
     access_log: bool = typer.Option(True, help="Log every request on stderr."),
+    warm: bool = typer.Option(
+        True, help="Compute the statistics dashboard once at start, so no visitor waits for it."
+    ),
 ) -> None:
     """Serve the portal and the API on an existing database (its schema is migrated on
     first use)."""
@@ -23,8 +30,23 @@ def serve(
     console.print(f"database:   {settings.database_url}")
     console.print(f"[bold]portal:     {base}/[/]")
     console.print(f"statistics: {base}/statistics")
-    console.print(f"your file:  {base}/me  (a subject token from var/demo-keys.txt in the demo)")
-    console.print(f"authority:  {base}/console  (an authority's API key)")
+    console.print(f"your file:  {base}/me  (sign in with a subject token)")
+    console.print(f"authority:  {base}/console  (sign in with an authority's API key)")
     console.print(f"API:        {base}/api/v1/entities?q=厦门")
     console.print(f"API docs:   {base}/docs")
+    if warm:
+        threading.Thread(target=_warm, args=(f"{base}/statistics",), daemon=True).start()
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=access_log)
+
+
+def _warm(url: str, wait: float = 60.0) -> None:
+    """Ask for ``url`` once the server answers (within ``wait`` seconds); errors are ignored:
+    this only fills a cache."""
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=120) as answer:
+                answer.read()
+            return
+        except (OSError, ValueError):
+            time.sleep(0.5)
