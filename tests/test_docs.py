@@ -87,3 +87,25 @@ def test_docs_lists_names_what_is_shipped_and_the_api_answers_its_shape(
     assert body.keys() == shape.keys()
     assert body["results"][0].keys() == shape["results"][0].keys()
     assert body["results"][0]["basis"][0].keys() == shape["results"][0]["basis"][0].keys()
+
+
+def test_the_example_file_with_bad_rows_gives_the_report_the_readme_describes(
+    client: TestClient, make_key: Callable[..., str]
+) -> None:
+    """docs/examples/court-judgments-with-bad-rows.csv, uploaded in the console in the
+    README's walkthrough: two rows imported, two refused with their row and field."""
+    path = ROOT / "docs/examples/court-judgments-with-bad-rows.csv"
+    key = make_key("court")
+    r = client.post(
+        "/api/v1/imports",
+        files={"file": (path.name, path.read_bytes(), "text/csv")},
+        headers={"Authorization": f"Bearer {key}"},
+    )
+    assert r.status_code == 201, r.text
+    body = r.json()
+    assert (body["accepted"], body["rejected"]) == (2, 2), body
+    errors = client.get(body["error_report"], headers={"Authorization": f"Bearer {key}"})
+    lines = errors.text.strip().splitlines()
+    assert len(lines) == 3, errors.text  # the header and one line per bad row
+    assert "subject_code" in lines[1]
+    assert "decided_on" in lines[2]
