@@ -252,6 +252,7 @@ def restoration_list(
     conn: Reading,
     rights: RightsDep,
     settings: SettingsDep,
+    catalogue: CatalogueDep,
     after: str | None = None,
 ) -> Response:
     """Pending applications this authority decides (all of them for administrators)."""
@@ -269,7 +270,11 @@ def restoration_list(
             limit=PAGE,
             today=today_in(settings),
         )
-        return "console/restorations.html", {"items": found.items, "next_after": found.next}
+        return "console/restorations.html", {
+            "items": found.items,
+            "next_after": found.next,
+            "catalogue": catalogue,
+        }
 
     return web.show(request, caller, build)
 
