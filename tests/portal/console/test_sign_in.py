@@ -126,6 +126,18 @@ def test_sign_out_revokes_the_session(
     assert again.status_code == 303
 
 
+def test_a_session_key_cannot_sign_in_again(
+    client: TestClient, make_key: Callable[..., str]
+) -> None:
+    """A console session ends when it ends: its key cannot open a fresh 8-hour session."""
+    session = sign_in(client, make_key("court"))
+    client.cookies.clear()
+    again = client.post("/console/sign-in", data={"api_key": session}, follow_redirects=False)
+    assert again.status_code == 401
+    assert "invalid_api_key" in again.text
+    assert COOKIE not in again.cookies
+
+
 def test_an_expired_session_sends_to_sign_in(
     client: TestClient, engine: Engine, make_key: Callable[..., str]
 ) -> None:

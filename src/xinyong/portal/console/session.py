@@ -39,6 +39,10 @@ def sign_in(conn: Connection, api_key: str, *, hours: float = HOURS) -> Session:
     if not text or len(text) > 256:
         raise Unauthorized("paste the authority's API key", code="invalid_api_key")
     found = authenticate(conn, text)
+    if key_label(conn, found.key_id) == LABEL:  # a session may not extend itself
+        raise Unauthorized(
+            "paste the authority's API key, not a console session's", code="invalid_api_key"
+        )
     if found.role not in AUTHORITY_ROLES:
         raise Forbidden(
             "the console is for authorities: a provider's, consumer's or administrator's key",
