@@ -228,7 +228,12 @@ class Catalogue(_Strict):
         return self._types().get(code)
 
     def provider(self, code: str) -> Provider | None:
-        return {p.code: p for p in self.providers}.get(code)
+        # an index cached like _types: the entity page asks once per record
+        cached: dict[str, Provider] | None = self.__dict__.get("_provider_index")
+        if cached is None:
+            cached = {p.code: p for p in self.providers}
+            object.__setattr__(self, "_provider_index", cached)
+        return cached.get(code)
 
     def _types(self) -> dict[str, RecordType]:
         # frozen model: cache the index on the instance without going through pydantic

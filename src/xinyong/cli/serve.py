@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 import urllib.request
@@ -36,7 +37,13 @@ def serve(
     console.print(f"API docs:   {base}/docs")
     if warm:
         threading.Thread(target=_warm, args=(f"{base}/statistics",), daemon=True).start()
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=access_log)
+    app = create_app(settings)
+    # Start-up objects (modules, routes, catalogue, schemes: ~250,000) live as long as the
+    # server: keep them out of every full garbage collection, which otherwise scans them all
+    # and puts 120-170 ms on an unlucky request (docs/benchmarks.md, issue 6).
+    gc.collect()
+    gc.freeze()
+    uvicorn.run(app, host=host, port=port, log_level="info", access_log=access_log)
 
 
 def _warm(url: str, wait: float = 60.0) -> None:

@@ -417,6 +417,7 @@ def public_records(
     day: dt.date,
     *,
     known_by: dt.datetime | None = None,
+    with_fields: bool = True,
 ) -> list[dict[str, Any]]:
     """The versions of an entity's records of ``record_types`` that were public on ``day``
     (decided by then, publicity not over, not ended), newest decision first, in one
@@ -424,6 +425,8 @@ def public_records(
 
     Without ``known_by``: each record's current version. With it: each record's latest
     version received before ``known_by``, and the subject as that version names it.
+    ``with_fields=False`` leaves out the records' fields (no ``fields`` key): a page that
+    does not show them then neither reads nor decodes them.
     """
     if not record_types:
         return []
@@ -438,8 +441,7 @@ def public_records(
         rv.c.publicity_until,
         rv.c.legal_basis,
         rv.c.document_number,
-        rv.c.fields,
-    )
+    ) + ((rv.c.fields,) if with_fields else ())
     valid_on_day = (
         rv.c.record_type.in_(list(record_types)),
         rv.c.decided_on <= day,

@@ -263,6 +263,7 @@ def entity_view(
     timezone: str = "Asia/Shanghai",
     full: bool = False,
     own_code: str | None = None,
+    with_fields: bool = True,
 ) -> EntityView:
     """A subject's public page: its names and its records that are public today, or as
     the page showed them on ``as_of`` (see ``docs/time-travel.md``): of the versions
@@ -272,7 +273,8 @@ def entity_view(
     restoration, the subject's statements) as they stood then. A past day shows only
     records that are still public today (see :func:`public_today`), unless ``full`` (the
     subject itself, or an authority with a stated purpose, whose read is logged): then it
-    is the page exactly as it was shown that day.
+    is the page exactly as it was shown that day. ``with_fields=False``: each record's
+    ``fields`` is left empty, not read (for a page that does not show them).
     """
     day = as_of or today
     cutoff = known_by(as_of, today, timezone)
@@ -285,7 +287,12 @@ def entity_view(
     if person and not full and (found.public_until is None or found.public_until < today):
         raise _not_found()
     rows = repo.public_records(
-        conn, found.id, public_record_types(catalogue, found.kind), day, known_by=cutoff
+        conn,
+        found.id,
+        public_record_types(catalogue, found.kind),
+        day,
+        known_by=cutoff,
+        with_fields=with_fields,
     )
     if cutoff is not None and rows and not full:  # a past day: only what is public today
         still = public_today(conn, catalogue, [r["id"] for r in rows], today)
@@ -296,26 +303,31 @@ def entity_view(
         raise _not_found()
     shown = display_code(found.kind, found.code)
     records: list[PublicRecord] = []
+    type_names: dict[str, LocalNameOut] = {}  # one per record type, not one per record
     for r in rows:
         rt = catalogue.record_type(r["record_type"])
         if rt is None:  # pragma: no cover - filtered by public_record_types
             continue
-        fields = dict(r["fields"] or {})
-        text = {k: r[k] for k in ("legal_basis", "document_number")}
+        type_name = type_names.get(rt.code)
+        if type_name is None:
+            type_name = type_names[rt.code] = LocalNameOut(zh=rt.name.zh, en=rt.name.en)
+        fields = r.get("fields") or {}  # a fresh dict per row: no copy needed
+        legal_basis, document_number = r["legal_basis"], r["document_number"]
         said = marks.statements.get(r["id"], [])
         if person:
             fields = {k: _masked(v, found.code, shown) for k, v in fields.items()}
-            text = {k: _masked(v, found.code, shown) for k, v in text.items()}
+            legal_basis = _masked(legal_basis, found.code, shown)
+            document_number = _masked(document_number, found.code, shown)
         records.append(
             PublicRecord(
                 id=r["id"],
                 record_type=rt.code,
-                record_type_name=LocalNameOut(zh=rt.name.zh, en=rt.name.en),
+                record_type_name=type_name,
                 severity=r["severity"],
                 decided_on=r["decided_on"],
                 publicity_until=r["publicity_until"],
-                legal_basis=text["legal_basis"],
-                document_number=text["document_number"],
+                legal_basis=legal_basis,
+                document_number=document_number,
                 provider=r["provider_code"],
                 fields=fields,
                 version=r["version"],

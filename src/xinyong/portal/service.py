@@ -98,7 +98,10 @@ def entity_page(
 ) -> EntityPage:
     """The public entity page: the public view, its records grouped by type, the public
     grades with their explanation, and the published list memberships."""
-    view = entities_service.entity_view(conn, catalogue, code, today=today, timezone=timezone)
+    # the page shows no record's fields: they are neither read nor decoded
+    view = entities_service.entity_view(
+        conn, catalogue, code, today=today, timezone=timezone, with_fields=False
+    )
     groups: dict[str, list[PublicRecord]] = {}
     for r in view.records:
         groups.setdefault(r.record_type, []).append(r)
