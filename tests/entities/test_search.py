@@ -122,6 +122,33 @@ def test_kind_filter(client: TestClient) -> None:
     assert codes(search(client, q="海", kind="person")) == []
 
 
+def test_division_filter(client: TestClient, make_key: Callable[..., str]) -> None:
+    """Organisations by the district in their code; persons never (it would tell where they
+    were born)."""
+    huli = uscc(7, division="350206")
+    person = ric(8, division="350206")
+    submit(
+        client,
+        make_key("court"),
+        judgment("D1", huli, "湖里区滨海贸易有限公司"),
+        judgment("D2", XIAMEN, "厦门海滨贸易有限公司"),
+        judgment("D3", person, "滨海", kind="person"),
+    )
+    assert codes(search(client, q="滨")) != []
+    assert codes(search(client, q="滨", division="350206")) == [huli]
+    assert codes(search(client, q="滨", division="350203")) == [XIAMEN]
+    assert codes(search(client, q=huli, division="350203")) == []  # an exact code too
+    assert codes(search(client, q=huli, division="350206")) == [huli]
+    assert codes(search(client, q="滨海", kind="person", division="350206")) == []
+    page = client.get("/search", params={"q": "滨", "district": "350206", "lang": "zh"})
+    assert f'href="/entities/{huli}"' in page.text
+    assert f'href="/entities/{XIAMEN}"' not in page.text
+    assert '<option value="350206" selected>湖里区</option>' in page.text
+    bad = client.get("/search", params={"q": "滨", "district": "湖里"})
+    assert bad.status_code == 400
+    assert "invalid_division" in bad.text
+
+
 def test_renamed_company_found_by_its_old_name(
     client: TestClient, make_key: Callable[..., str]
 ) -> None:
@@ -259,6 +286,8 @@ def test_cursor_paging_returns_every_match_once(
         ({"q": "   "}, "missing_query"),
         ({"q": "海" * 101}, "query_too_long"),
         ({"q": "海\x01"}, "invalid_query"),  # NUL: refused before (test_request_guard)
+        ({"q": "海", "division": "3502"}, "invalid_division"),
+        ({"q": "海", "division": "思明区"}, "invalid_division"),
     ],
 )
 def test_bad_parameters_are_422_with_a_code(

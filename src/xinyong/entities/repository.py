@@ -92,10 +92,17 @@ def fts_phrase(q: str) -> str:
     return '"' + q.replace('"', '""') + '"'
 
 
-def _visible(today: dt.date, kind: str | None) -> ColumnElement[bool]:
-    """Entities that search may show: persons only while some record of theirs is public."""
-    shown = or_(entities.c.kind != PERSON, entities.c.public_until >= today)
-    return and_(shown, entities.c.kind == kind) if kind else shown
+def _visible(today: dt.date, kind: str | None, division: str | None = None) -> ColumnElement[bool]:
+    """Entities that search may show: persons only while some record of theirs is public;
+    of ``kind`` and in ``division`` (the district in the subject's code) when given. A
+    person's division is never shown, so a division filter leaves persons out: it would
+    tell where they were born."""
+    shown: ColumnElement[bool] = or_(entities.c.kind != PERSON, entities.c.public_until >= today)
+    if kind:
+        shown = and_(shown, entities.c.kind == kind)
+    if division:
+        shown = and_(shown, entities.c.division == division, entities.c.kind != PERSON)
+    return shown
 
 
 def _hit_columns(name_id: Any) -> list[Any]:
@@ -114,10 +121,12 @@ def _hits(conn: Connection, stmt: Select[Any]) -> list[Hit]:
     return [Hit(*row) for row in conn.execute(stmt)]
 
 
-def search_by_code(conn: Connection, code: str, *, kind: str | None, today: dt.date) -> list[Hit]:
+def search_by_code(
+    conn: Connection, code: str, *, kind: str | None, today: dt.date, division: str | None = None
+) -> list[Hit]:
     """The entity whose identifier is exactly ``code``, if search may show it."""
     stmt = select(*_hit_columns(literal(0, Integer))).where(
-        entities.c.code == code, _visible(today, kind)
+        entities.c.code == code, _visible(today, kind, division)
     )
     return _hits(conn, stmt)
 
@@ -173,6 +182,7 @@ def _page(
     where: list[ColumnElement[bool]],
     *,
     kind: str | None,
+    division: str | None,
     today: dt.date,
     limit: int,
 ) -> list[Hit]:
@@ -197,7 +207,7 @@ def _page(
         .select_from(
             source.join(n, n.c.id == position).join(entities, entities.c.id == n.c.entity_id)
         )
-        .where(*where, _visible(today, kind), ~exists(earlier))
+        .where(*where, _visible(today, kind, division), ~exists(earlier))
         .order_by(position)
         .limit(limit)
     )
@@ -209,6 +219,7 @@ def search_by_name(
     q: str,
     *,
     kind: str | None,
+    division: str | None = None,
     today: dt.date,
     after: int,
     limit: int,
@@ -231,11 +242,26 @@ def search_by_name(
         if bound is not None:
             where.append(index.position <= bound)
         hits = _page(
-            conn, q, index.position, index.source, where, kind=kind, today=today, limit=limit
+            conn,
+            q,
+            index.position,
+            index.source,
+            where,
+            kind=kind,
+            division=division,
+            today=today,
+            limit=limit,
         )
         return Found(hits, bound)
     return _search_postgresql(
-        conn, q, kind=kind, today=today, after=after, limit=limit, budget=budget
+        conn,
+        q,
+        kind=kind,
+        division=division,
+        today=today,
+        after=after,
+        limit=limit,
+        budget=budget,
     )
 
 
@@ -249,6 +275,7 @@ def _search_postgresql(
     q: str,
     *,
     kind: str | None,
+    division: str | None = None,
     today: dt.date,
     after: int,
     limit: int,
@@ -306,7 +333,15 @@ def _search_postgresql(
         if ids:
             chosen = n.c.id == any_(bindparam("ids", ids, type_=ARRAY(Integer)))
             hits += _page(
-                conn, q, n.c.id, n, [chosen], kind=kind, today=today, limit=limit - len(hits)
+                conn,
+                q,
+                n.c.id,
+                n,
+                [chosen],
+                kind=kind,
+                division=division,
+                today=today,
+                limit=limit - len(hits),
             )
         if len(hits) >= limit:
             return Found(hits)

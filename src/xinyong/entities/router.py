@@ -17,7 +17,10 @@ from xinyong.timetravel import parse_as_of
 router = APIRouter(tags=["entities"])
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
-    422: {"description": "invalid_kind, invalid_limit, invalid_cursor, missing_query"}
+    422: {
+        "description": "invalid_kind, invalid_limit, invalid_cursor, invalid_division, "
+        "missing_query"
+    }
 }
 
 
@@ -36,6 +39,11 @@ def search_entities(
         default=None, description="Page size: 1 to search_max_limit (default 20)."
     ),
     cursor: str | None = Query(default=None, description="next_cursor of the previous page"),
+    division: str | None = Query(
+        default=None,
+        description="A district's GB/T 2260 code (e.g. 350203): organisations and individual "
+        "businesses registered there (persons are never filtered by district).",
+    ),
 ) -> SearchPage:
     """Search subjects by name (current or former) or by code, page by page."""
     return service.search(
@@ -46,6 +54,7 @@ def search_entities(
         cursor=cursor,
         today=today_in(settings),
         max_limit=settings.search_max_limit,
+        division=division,
     )
 
 

@@ -108,6 +108,18 @@ def parse_kind(raw: str | None) -> str | None:
     return raw
 
 
+def parse_division(raw: str | None) -> str | None:
+    """A district's six-digit GB/T 2260 code, or ``None`` for any."""
+    text = (raw or "").strip()
+    if not text:
+        return None
+    if not (len(text) == 6 and text.isascii() and text.isdigit()):
+        raise ValidationFailed(
+            f"division is a six-digit GB/T 2260 code, not {text[:40]!r}", code="invalid_division"
+        )
+    return text
+
+
 def parse_query(raw: str | None) -> str:
     q = (raw or "").strip()
     if not q:
@@ -156,6 +168,7 @@ def search(
     today: dt.date,
     max_limit: int,
     budget: int | None = None,
+    division: str | None = None,
 ) -> SearchPage:
     """Search entities by part of a name, or by an exact code; see the module's docs.
 
@@ -170,14 +183,20 @@ def search(
     size = parse_limit(limit, max_limit)
     after = decode_cursor(cursor)
     wanted = parse_kind(kind)
+    district = parse_division(division)
     code = as_code(query)
     if code is not None:
-        hits = [] if after else repo.search_by_code(conn, code, kind=wanted, today=today)
+        hits = (
+            []
+            if after
+            else repo.search_by_code(conn, code, kind=wanted, today=today, division=district)
+        )
         return SearchPage(items=[_item(h) for h in hits], next_cursor=None)
     found = repo.search_by_name(
         conn,
         query,
         kind=wanted,
+        division=district,
         today=today,
         after=after,
         limit=size + 1,

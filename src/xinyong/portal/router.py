@@ -75,16 +75,16 @@ def search(
             cursor=cursor,
             today=today_in(settings),
             max_limit=settings.search_max_limit,
+            division=district,
         )
-        districts = sorted({i.division for i in found.items if i.division})
-        items = [i for i in found.items if not district or i.division == district]
+        declared = [d.code for d in request.app.state.divisions.divisions]
         return "search.html", {
             "q": q,
             "kind": kind or "",
             "kinds": _KINDS,
             "district": district or "",
-            "districts": districts,
-            "results": items,
+            "districts": declared,
+            "results": found.items,
             "next_cursor": found.next_cursor,
         }
 
