@@ -42,7 +42,7 @@ from xinyong.me.schemas import (
     SessionIn,
     SessionOut,
 )
-from xinyong.me.session import sign_in, sign_out
+from xinyong.me.session import cookie_args, sign_in, sign_out
 
 router = APIRouter(tags=["me"])
 
@@ -84,10 +84,7 @@ def create_session(
         SESSION_COOKIE,
         session.key,
         max_age=rights.subjects.session_hours * 3600,
-        path="/",
-        secure=request.url.scheme == "https",
-        httponly=True,
-        samesite="lax",
+        **cookie_args(request.url.scheme == "https"),
     )
     s = session.subject
     return SessionOut(
@@ -112,13 +109,7 @@ def end_session(
     key = key_from(authorization, x_api_key) or (xinyong_session or "").strip() or None
     sign_out(conn, key)
     done = Response(status_code=204)
-    done.delete_cookie(
-        SESSION_COOKIE,
-        path="/",
-        secure=request.url.scheme == "https",
-        httponly=True,
-        samesite="lax",
-    )
+    done.delete_cookie(SESSION_COOKIE, **cookie_args(request.url.scheme == "https"))
     return done
 
 

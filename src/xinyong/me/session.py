@@ -24,6 +24,12 @@ from xinyong.me.identity import SESSION_LABEL, IdentityVerifier
 from xinyong.rights.model import Rights
 
 
+def cookie_args(secure: bool) -> dict[str, Any]:
+    """The attributes of the ``xinyong_session`` cookie, set by the API's sign-in and the
+    portal's alike (HttpOnly, SameSite=Lax, Secure over https)."""
+    return {"path": "/", "secure": secure, "httponly": True, "samesite": "lax"}
+
+
 @dataclass(frozen=True)
 class Session:
     key: str

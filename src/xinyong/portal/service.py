@@ -61,11 +61,6 @@ class EntityPage:
 WITHHELD = "—"
 
 
-def criteria(scheme: Scheme) -> list[str]:
-    """The scheme's rules in words (from the rating service)."""
-    return rating_service.criteria(scheme)
-
-
 def parse_date(raw: str | None, name: str) -> dt.date | None:
     if raw is None or raw.strip() == "":
         return None

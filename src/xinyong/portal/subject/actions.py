@@ -36,6 +36,7 @@ from xinyong.errors import XinyongError
 from xinyong.ingest.importer import today_in
 from xinyong.me import service as me_service
 from xinyong.me.identity import verifier_for
+from xinyong.me.session import cookie_args as session_cookie
 from xinyong.me.session import sign_in, sign_out
 from xinyong.objections import service as objections
 from xinyong.objections.schemas import ObjectionIn, StatementIn
@@ -102,12 +103,7 @@ def act(
 
 
 def _cookie_args(request: Request) -> dict[str, Any]:
-    return {
-        "path": "/",
-        "secure": request.url.scheme == "https",
-        "httponly": True,
-        "samesite": "lax",
-    }
+    return session_cookie(request.url.scheme == "https")
 
 
 def _end_previous(conn: Connection, request: Request) -> None:
