@@ -138,6 +138,7 @@ record_versions = Table(
     Column("received_at", UTCDateTime(), nullable=False),
     Column("import_id", ForeignKey("imports.id"), nullable=True),
     Index(None, "entity_id"),
+    Index(None, "import_id"),
 )
 
 api_keys = Table(
