@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import os
 from pathlib import Path
+from typing import Any
 
 import orjson
 import uvicorn
@@ -103,11 +104,23 @@ def main() -> None:
     parser.add_argument(
         "--access-log", action=argparse.BooleanOptionalAction, default=True, help="as uvicorn's"
     )
+    parser.add_argument("--workers", type=int, default=1, help="server processes, as uvicorn's")
     args = parser.parse_args()
     if args.listed is not None:
         os.environ[LISTED_ENV] = str(args.listed)
         app.state.listed = _listed()
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info", access_log=args.access_log)
+    target: Any = app
+    if args.workers > 1:  # each worker imports this module (and reads LISTED_ENV) itself
+        target = "baseline_app:app"
+    uvicorn.run(
+        target,
+        host=args.host,
+        port=args.port,
+        log_level="info",
+        access_log=args.access_log,
+        workers=args.workers,
+        app_dir=str(Path(__file__).parent),
+    )
 
 
 if __name__ == "__main__":

@@ -44,7 +44,8 @@ that thread during checks: where a check's time goes, with little noise.
 Options: ``--seconds``, ``--warmup``, ``--connections``, ``--threads``, ``--rounds``,
 ``--targets async,def,check``, ``--quiet-wait S`` (wait for other processes to use under
 ``--quiet`` cores first), ``--no-access-log``, ``--server-pythonpath DIR`` (e.g. a folder
-with uvloop and httptools), ``--py-spy PATH`` (also profile the check server under load)
+with uvloop and httptools), ``--server-workers N`` (uvicorn worker processes of both
+servers), ``--py-spy PATH`` (also profile the check server under load)
 for single; ``--requests`` (app); ``--subjects``, ``--runs`` (bulk); ``--records``,
 ``--skip-import``, ``--no-rate`` (refresh). ``--store-subjects``/``--store-listed`` make a
 smaller store for trying the script out.
@@ -71,6 +72,7 @@ from checks_common import (
     BENCH,
     ROOT,
     SERVER_PYTHONPATH,
+    SERVER_WORKERS,
     XINYONG,
     ensure_store,
     machine,
@@ -137,6 +139,9 @@ def main() -> None:
         default=[],
         help="a folder put first on both servers' PYTHONPATH (e.g. with uvloop and httptools)",
     )
+    parser.add_argument(
+        "--server-workers", type=int, default=1, help="single, bulk: processes of each server"
+    )
     parser.add_argument("--py-spy", help="single: path of py-spy, to profile the check server")
     parser.add_argument("--requests", type=int, default=20_000, help="app: requests per app")
     parser.add_argument("--subjects", type=int, default=100_000, help="bulk: subjects per check")
@@ -145,6 +150,7 @@ def main() -> None:
     parser.add_argument("--skip-import", action="store_true", help="refresh: reuse the import")
     parser.add_argument("--no-rate", action="store_true", help="refresh: do not rate first")
     args = parser.parse_args()
+    SERVER_WORKERS[:] = [args.server_workers]
     SERVER_PYTHONPATH[:] = [str(Path(p).resolve()) for p in args.server_pythonpath]
     if not XINYONG.exists():
         sys.exit(f"{XINYONG} not found: activate the project's virtualenv")

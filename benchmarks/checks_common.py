@@ -101,6 +101,16 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def tree_cpu(pid: int) -> float:
+    """User + system seconds of a process and its child processes (uvicorn's workers)."""
+    total = cpu_seconds(pid)
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                total += cpu_seconds_of(stat)
+    return total
+
+
 def thread_cpu(pid: int) -> dict[int, float]:
     """CPU seconds of each thread of a process (by thread id; the main thread's is ``pid``)."""
     out: dict[int, float] = {}
@@ -207,10 +217,18 @@ class Server:
             self.log.close()
 
 
+#: Server processes of both servers (``--server-workers``).
+SERVER_WORKERS: list[int] = [1]
+
+
+def _workers() -> list[str]:
+    return ["--workers", str(SERVER_WORKERS[0])] if SERVER_WORKERS[0] > 1 else []
+
+
 def check_server(store: Path, access_log: bool = True) -> Server:
     return Server(
         "xinyong serve",
-        [str(XINYONG), "serve", *([] if access_log else ["--no-access-log"])],
+        [str(XINYONG), "serve", *([] if access_log else ["--no-access-log"]), *_workers()],
         env_for(store / "store.db"),
         store / "logs" / "xinyong-serve.log",
     )
@@ -225,6 +243,7 @@ def baseline_server(store: Path, access_log: bool = True) -> Server:
             "--listed",
             str(store / "listed.txt"),
             *([] if access_log else ["--no-access-log"]),
+            *_workers(),
         ],
         dict(os.environ),
         store / "logs" / "baseline-app.log",

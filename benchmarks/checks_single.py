@@ -31,10 +31,10 @@ from checks_common import (
     clear_check_log,
     consumer_key,
     count_rows,
-    cpu_seconds,
     ensure_store,
     machine_busy,
     thread_cpu,
+    tree_cpu,
 )
 
 # ---- single: wrk --------------------------------------------------------------------------
@@ -119,7 +119,7 @@ def measure_target(
         before = count_rows(db, "checks") if target == "check" else 0
         before_results = count_rows(db, "check_results") if target == "check" else 0
         offset = server.log_offset()
-        cpu0 = cpu_seconds(server.pid)
+        cpu0 = tree_cpu(server.pid)
         threads0 = thread_cpu(server.pid)
         busy0, total0 = machine_busy()
         wrk0 = children_cpu()
@@ -127,7 +127,7 @@ def measure_target(
         if profile_dir is not None and target == "check" and args.py_spy:
             spy = start_py_spy(args.py_spy, server.pid, profile_dir, args.seconds)
         result = wrk(url, key, codes, args.seconds, args)
-        cpu1 = cpu_seconds(server.pid)
+        cpu1 = tree_cpu(server.pid)
         threads1 = thread_cpu(server.pid)
         busy1, total1 = machine_busy()
         n = max(result["requests"], 1)

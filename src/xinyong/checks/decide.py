@@ -83,31 +83,57 @@ def triggers_of(decl: Declaration, measure: Measure) -> Triggers:
     return Triggers(lists, grades)
 
 
+#: A subject as asked: ``(code, (entity id, kind))``, or ``(code, None)`` when no subject
+#: has the code. The kind may be ``None`` (not read) when the measure covers every kind:
+#: then it is read only for the few subjects that have entries or grades.
+Subject = tuple[str, tuple[int, str | None] | None]
+
+
 @dataclass(frozen=True)
 class Facts:
     """What decisions rest on: the subjects' entries on the trigger lists and their grades,
-    by entity id."""
+    by entity id, and the kinds of the subjects with either whose kind was not read."""
 
     entries: Mapping[int, list[Entry]]
     grades: Mapping[int, list[Grade]] = field(default_factory=dict)
+    kinds: Mapping[int, str] = field(default_factory=dict)
+
+
+def covers_every_kind(measure: Measure) -> bool:
+    """Whether the measure covers every kind of subject: then no decision needs a
+    subject's kind unless the subject has an entry or a grade."""
+    return set(measure.subject_kinds) >= set(SubjectKind)
 
 
 def gather(
     conn: Connection,
     measure: Measure,
     triggers: Triggers,
-    subjects: Sequence[tuple[str, tuple[int, str] | None]],
+    subjects: Sequence[Subject],
     *,
     day: dt.date,
     version: int,
 ) -> Facts:
-    kinds = set(measure.subject_kinds)
-    covered = sorted({found[0] for _, found in subjects if found and found[1] in kinds})
+    kinds = {k.value for k in measure.subject_kinds}
+    unread = False
+    ids = set()
+    for _, found in subjects:
+        if found is not None:
+            if found[1] is None:
+                unread = True
+                ids.add(found[0])
+            elif found[1] in kinds:
+                ids.add(found[0])
+    covered = sorted(ids)
     entries = lists_repo.entries_on(conn, covered, triggers.lists, day, version)
     grades: dict[int, list[Grade]] = {}
     for g in lists_repo.grades(conn, triggers.grades, covered if triggers.grades else []):
         grades.setdefault(g.entity_id, []).append(g)
-    return Facts(entries, grades)
+    kinds_read: dict[int, str] = {}
+    if unread:
+        kinds_read = {eid: gs[0].kind for eid, gs in grades.items()}
+        kinds_read.update(lists_repo.kinds_of(conn, sorted(entries.keys() - kinds_read.keys())))
+    return Facts(entries, grades, kinds_read)
 
 
 def grades_known_by(
@@ -170,7 +196,7 @@ def decide_from(
     decl: Declaration,
     schemes: Mapping[str, Scheme],
     measure: Measure,
-    subjects: Sequence[tuple[str, tuple[int, str] | None]],
+    subjects: Sequence[Subject],
     facts: Facts,
 ) -> list[Decision]:
     """The decision for each ``(code as asked, (entity id, kind) or None)``, in order."""
@@ -178,22 +204,23 @@ def decide_from(
     binding = {lst.code for lst in decl.lists if lst.binding_decision}
     sanction = measure.kind is MeasureKind.sanction
     person_kind = SubjectKind.person.value
-    entries, grades = facts.entries, facts.grades
+    entries, grades, kinds_read = facts.entries, facts.grades, facts.kinds
     out: list[Decision] = []
+    add = out.append
     for code, found in subjects:
         if found is None:
-            out.append(Decision(code, None, DOES_NOT_APPLY, problem="unknown_subject"))
+            add(Decision(code, None, DOES_NOT_APPLY, [], "unknown_subject"))
             continue
         eid, kind = found
-        if kind not in kinds:
-            out.append(Decision(code, eid, DOES_NOT_APPLY, problem="kind_not_covered"))
+        if kind is not None and kind not in kinds:
+            add(Decision(code, eid, DOES_NOT_APPLY, [], "kind_not_covered"))
             continue
         on_lists = entries.get(eid)
         graded = grades.get(eid) if grades else None
-        if not on_lists and not graded:
-            out.append(Decision(code, eid, DOES_NOT_APPLY))
+        if not on_lists and not graded:  # most subjects: nothing to cite
+            add(Decision(code, eid, DOES_NOT_APPLY, []))
             continue
-        person = kind == person_kind
+        person = (kind if kind is not None else kinds_read[eid]) == person_kind
         basis = [
             Basis(e.list_code, e.record_id, e.legal_basis, e.since, e.until, e.document_number)
             for e in on_lists or ()
@@ -213,7 +240,7 @@ def decide_from(
                         grade=g.grade,
                     )
                 )
-        out.append(Decision(code, eid, APPLIES if basis else DOES_NOT_APPLY, basis))
+        add(Decision(code, eid, APPLIES if basis else DOES_NOT_APPLY, basis))
     return out
 
 
@@ -222,7 +249,7 @@ def decide(
     decl: Declaration,
     schemes: Mapping[str, Scheme],
     measure: Measure,
-    subjects: Sequence[tuple[str, tuple[int, str] | None]],
+    subjects: Sequence[Subject],
     *,
     day: dt.date,
     version: int,

@@ -8,18 +8,32 @@ decision for each subject with its basis; the log is what subjects and auditors 
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import secrets
+import threading
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection
 
 from xinyong.catalogue.model import Catalogue
 from xinyong.checks import known
 from xinyong.checks import repository as repo
-from xinyong.checks.decide import Decision, Facts, decide_from, gather, gather_as_of, triggers_of
+from xinyong.checks.decide import (
+    APPLIES,
+    Decision,
+    Facts,
+    Subject,
+    covers_every_kind,
+    decide_from,
+    gather,
+    gather_as_of,
+    triggers_of,
+)
 from xinyong.errors import Forbidden, NotFound, ValidationFailed
 from xinyong.identifiers import IdentifierError, validate_ric, validate_uscc
 from xinyong.lists import repository as lists_repo
@@ -114,21 +128,22 @@ def prepare_check(
         raise ValidationFailed("say why you check (purpose)", code="purpose_required")
     asked = [normalise_code(c) for c in codes]
     triggers = triggers_of(decl, measure)
-    subjects: list[tuple[str, tuple[int, str] | None]]
+    subjects: Sequence[Subject]
     if as_of is not None:
         day = as_of.day
     if as_of is not None and as_of.known_by is not None:  # a past day: what was known then
         moment = as_of.known_by
         found = known.entity_ids_known_by(conn, sorted(set(asked)), moment)
         version = lists_repo.data_version_before(conn, moment)
-        subjects = [(c, found.get(c)) for c in asked]
+        past = [(c, found.get(c)) for c in asked]
+        subjects = past
         facts = gather_as_of(
             conn,
             as_of.catalogue,
             schemes,
             measure,
             triggers,
-            subjects,
+            past,
             day=day,
             version=version,
             known_by=moment,
@@ -138,17 +153,16 @@ def prepare_check(
         subjects = [(asked[0], found_one)]
         facts = Facts(entries)
     else:
-        found = lists_repo.entity_ids_by_code(conn, sorted(set(asked)))
+        subjects = _look_up(conn, measure, asked)
         version = lists_repo.data_version(conn)  # read first: entries of this version only
-        subjects = [(c, found.get(c)) for c in asked]
         facts = gather(conn, measure, triggers, subjects, day=day, version=version)
     decisions = decide_from(decl, schemes, measure, subjects, facts)
-    decisions = [
-        Decision(d.subject, d.entity_id, d.decision, d.basis, _problem(d.subject))
-        if d.problem == "unknown_subject"
-        else d
-        for d in decisions
-    ]
+    applies = 0
+    for d in decisions:
+        if d.problem == "unknown_subject":
+            d.problem = _problem(d.subject)
+        elif d.decision == APPLIES:
+            applies += 1
     check_id = new_check_id()
     head = {
         "id": check_id,
@@ -161,7 +175,7 @@ def prepare_check(
         "on_date": day,
         "data_version": version,
         "subjects": len(decisions),
-        "applies": sum(1 for d in decisions if d.applies),
+        "applies": applies,
     }
     results = [
         (
@@ -176,6 +190,19 @@ def prepare_check(
     ]
     named = as_of.day if as_of is not None else None
     return CheckResult(check_id, measure, day, version, decisions, head, results, named)
+
+
+def _look_up(conn: Connection, measure: Measure, asked: Sequence[str]) -> list[Subject]:
+    """Each code as asked with its subject. When the measure covers every kind of subject,
+    only the ids are read (from the code's index); the few kinds a decision needs are read
+    with the entries (:func:`~xinyong.checks.decide.gather`)."""
+    unique = sorted(set(asked))
+    if covers_every_kind(measure):
+        ids = lists_repo.entity_ids_only(conn, unique)
+        by_code: dict[str, tuple[int, str | None]] = {c: (eid, None) for c, eid in ids.items()}
+        return [(c, by_code.get(c)) for c in asked]
+    found = lists_repo.entity_ids_by_code(conn, unique)
+    return [(c, found.get(c)) for c in asked]
 
 
 def log_now(conn: Connection, result: CheckResult) -> None:
@@ -210,6 +237,38 @@ def check_json(result: CheckResult) -> dict[str, Any]:
         **({"as_of": result.as_of} if result.as_of is not None else {}),
         "results": [decision_json(d, m.code) for d in result.decisions],
     }
+
+
+def answer_bytes(result: CheckResult) -> bytes:
+    """The check's answer as the API sends it (:func:`check_json`, as JSON)."""
+    return orjson.dumps(check_json(result))
+
+
+_gc_lock = threading.Lock()
+_gc_pauses = 0
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector (for every thread) while a big check runs, if it
+    was on. Reference counting still frees nearly everything a check makes; only cycles
+    wait for the collector to run again when the last pause ends."""
+    global _gc_pauses
+    with _gc_lock:
+        if _gc_pauses == 0 and not gc.isenabled():  # off anyway: leave it so
+            paused = False
+        else:
+            paused = True
+            _gc_pauses += 1
+            gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            with _gc_lock:
+                _gc_pauses -= 1
+                if _gc_pauses == 0:
+                    gc.enable()
 
 
 def check_of(conn: Connection, check_id: str, asker: Asker | None) -> dict[str, Any]:

@@ -6,11 +6,15 @@ import gc
 import threading
 import time
 import urllib.request
+from typing import TYPE_CHECKING
 
 import typer
 import uvicorn
 
 from xinyong.cli.common import console
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 
 def serve(
@@ -20,10 +24,15 @@ def serve(
     warm: bool = typer.Option(
         True, help="Compute the statistics dashboard once at start, so no visitor waits for it."
     ),
+    workers: int = typer.Option(
+        1,
+        min=1,
+        help="Server processes sharing the port (each with its own check-log writer; on "
+        "SQLite they take turns at the database's write lock).",
+    ),
 ) -> None:
     """Serve the portal and the API on an existing database (its schema is migrated on
     first use)."""
-    from xinyong.api.app import create_app
     from xinyong.settings import get_settings
 
     settings = get_settings()
@@ -37,13 +46,31 @@ def serve(
     console.print(f"API docs:   {base}/docs")
     if warm:
         threading.Thread(target=_warm, args=(f"{base}/statistics",), daemon=True).start()
-    app = create_app(settings)
+    if workers > 1:  # each worker process builds the app from the same environment
+        uvicorn.run(
+            "xinyong.cli.serve:worker_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="info",
+            access_log=access_log,
+        )
+        return
+    uvicorn.run(worker_app(), host=host, port=port, log_level="info", access_log=access_log)
+
+
+def worker_app() -> FastAPI:
+    """The app of one server process (``uvicorn --factory``)."""
+    from xinyong.api.app import create_app
+
+    app = create_app()
     # Start-up objects (modules, routes, catalogue, schemes: ~250,000) live as long as the
     # server: keep them out of every full garbage collection, which otherwise scans them all
     # and puts 120-170 ms on an unlucky request (docs/benchmarks.md, issue 6).
     gc.collect()
     gc.freeze()
-    uvicorn.run(app, host=host, port=port, log_level="info", access_log=access_log)
+    return app
 
 
 def _warm(url: str, wait: float = 60.0) -> None:
