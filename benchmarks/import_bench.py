@@ -24,6 +24,7 @@ from xinyong.db.bulk import bulk_insert
 from xinyong.db.engine import make_engine, writing
 from xinyong.db.migrate import upgrade
 from xinyong.ingest.importer import files_to_import, import_files
+from xinyong.ingest.workers import validator_for
 from xinyong.settings import Settings
 from xinyong.synth import generate_city
 
@@ -43,7 +44,10 @@ def full_import(url: str, data: Path) -> tuple[int, float]:
     settings = Settings(database_url=url)
     catalogue = default_catalogue()
     started = time.perf_counter()
-    summaries, failures = import_files(engine, catalogue, settings, files_to_import(data, None))
+    files = files_to_import(data, None)
+    # As `xinyong import` does: a second process validates while this one writes.
+    with validator_for(catalogue, sum(f.stat().st_size for f, _ in files)) as validator:
+        summaries, failures = import_files(engine, catalogue, settings, files, validator=validator)
     assert not failures, failures
     assert not any(s.rejected for s in summaries)
     rows = sum(s.accepted + s.unchanged + s.corrected for s in summaries)

@@ -14,7 +14,7 @@ from sqlalchemy import Connection
 
 from xinyong.audit import service as audit
 from xinyong.catalogue.model import Catalogue
-from xinyong.lists import repository as lists_repo
+from xinyong.ingest import repository as import_repo
 from xinyong.lists.model import Declaration
 from xinyong.lists.service import Refreshed, record_types, refresh
 from xinyong.rating.model import Scheme
@@ -99,18 +99,20 @@ def import_changed(
     catalogue: Catalogue,
     schemes: Mapping[str, Scheme],
     decl: Declaration,
-    import_id: int,
+    import_ids: Sequence[int],
     *,
     today: dt.date,
     now: dt.datetime,
 ) -> Refreshed:
-    """After an import: refresh the list entries of the subjects whose list-relevant records
-    it brought, and tell their watchers. (Ratings were marked stale as the chunks were
+    """After imports: refresh the list entries of the subjects whose list-relevant records
+    they brought, and tell their watchers. (Ratings were marked stale as the chunks were
     written; ``xinyong rate --due`` or the next read recomputes them.)"""
-    ids = lists_repo.entities_of_import(conn, import_id, record_types(decl))
+    ids = import_repo.entities_of_imports(conn, import_ids, record_types(decl))
     if not ids:
         return Refreshed(None, [])
-    refreshed = refresh(conn, decl, catalogue, ids, now=now, reason=f"import {import_id}")
+    names = ", ".join(str(i) for i in sorted(import_ids))
+    reason = f"import {names}" if len(import_ids) == 1 else f"imports {names}"
+    refreshed = refresh(conn, decl, catalogue, ids, now=now, reason=reason)
     notify(conn, decl, schemes, ids, day=today, now=now)
     return refreshed
 

@@ -1,7 +1,9 @@
-"""A process killed mid-import loses nothing it reported committed; a re-run completes it."""
+"""A process killed mid-import loses nothing it reported committed; a re-run completes it,
+list refresh included."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -12,7 +14,7 @@ from pathlib import Path
 from sqlalchemy import Engine, func, select
 
 from tests.factories import csv_bytes, judgment, uscc
-from xinyong.db.tables import imports, record_versions, records
+from xinyong.db.tables import audit_log, imports, list_entries, record_versions, records
 
 
 def test_killed_import_resumes_without_duplicates(
@@ -58,7 +60,6 @@ def test_killed_import_resumes_without_duplicates(
         check=False,
     )
     assert rerun.returncode == 0, rerun.stderr
-    import json
 
     totals = json.loads(rerun.stdout)
     assert totals["accepted"] + totals["unchanged"] == rows
@@ -66,3 +67,19 @@ def test_killed_import_resumes_without_duplicates(
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(records)).scalar_one() == rows
         assert conn.execute(select(func.count()).select_from(record_versions)).scalar_one() == rows
+        # the killed import's subjects are refreshed by the run that completes it: every
+        # judgment defaulter is on the list, not only those the re-run stored
+        listed = select(func.count(func.distinct(list_entries.c.entity_id))).where(
+            list_entries.c.list_code == "judgment_defaulters"
+        )
+        assert conn.execute(listed).scalar_one() == rows
+        statuses = conn.execute(select(imports.c.status).order_by(imports.c.id)).scalars()
+        assert list(statuses) == ["interrupted", "completed"]
+        finished = conn.execute(
+            select(audit_log.c.target, audit_log.c.details)
+            .where(audit_log.c.action == "import.finished")
+            .order_by(audit_log.c.seq)
+        ).all()
+    first, second = (json.loads(d) for _, d in finished)
+    assert (first["status"], first["completed_by"]) == ("interrupted", second["import_id"])
+    assert second["status"] == "completed"

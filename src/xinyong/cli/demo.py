@@ -29,6 +29,7 @@ from xinyong.db.migrate import ensure_schema
 from xinyong.db.tables import records
 from xinyong.db.types import utcnow
 from xinyong.ingest.importer import files_to_import, import_files, today_in
+from xinyong.ingest.workers import validator_for
 from xinyong.lists.loader import load_declaration
 from xinyong.rating.loader import load_schemes
 from xinyong.rating.service import rate_schemes
@@ -110,13 +111,18 @@ def _build(
             records=records_total,
             progress=lambda done, total: bar.update(task, completed=done, total=total),
         )
-    with _bars() as bar:
+    files = files_to_import(data_dir, None)
+    with (
+        validator_for(catalogue, sum(f.stat().st_size for f, _ in files)) as validator,
+        _bars() as bar,
+    ):
         summaries, failures = import_files(
             engine,
             catalogue,
             settings,
-            files_to_import(data_dir, None),
+            files,
             progress_for=lambda file, _code: bar_for(bar, f"importing {file.name}"),
+            validator=validator,
             refresh_lists=False,  # once for everyone after rating, below
         )
     for summary in summaries:

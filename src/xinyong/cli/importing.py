@@ -23,6 +23,7 @@ from xinyong.db.engine import make_engine
 from xinyong.db.migrate import ensure_schema
 from xinyong.ingest.importer import ImportSummary, files_to_import, import_files
 from xinyong.ingest.problems import error_report_csv
+from xinyong.ingest.workers import validator_for
 from xinyong.settings import get_settings
 
 
@@ -42,20 +43,25 @@ def import_command(
         catalogue = default_catalogue(settings.catalogue_path)
         engine = make_engine(settings.database_url)
         ensure_schema(engine)
-        with Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=err_console,
-            disable=as_json,
-        ) as bar:
+        files = files_to_import(path, provider)
+        with (
+            validator_for(catalogue, sum(f.stat().st_size for f, _ in files)) as validator,
+            Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=err_console,
+                disable=as_json,
+            ) as bar,
+        ):
             summaries, failed = import_files(
                 engine,
                 catalogue,
                 settings,
-                files_to_import(path, provider),
+                files,
                 progress_for=lambda file, code: bar_for(bar, f"{file.name} ({code})"),
+                validator=validator,
             )
         failures = [e.to_dict() for e in failed]
         if errors_csv is not None:

@@ -108,7 +108,8 @@ records = Table(
     Column("current_version", Integer, nullable=False),
     Column("current_hash", String(32), nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
-    UniqueConstraint("provider_code", "provider_record_id"),
+    # No unique (provider_code, provider_record_id): the id is derived from that pair
+    # (xinyong.store.ids.record_id), so the primary key already keeps it unique.
     Index(None, "entity_id"),
     Index(None, "record_type"),
 )

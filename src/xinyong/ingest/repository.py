@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
 from xinyong.db.bulk import bulk_insert
-from xinyong.db.tables import import_errors, imports
+from xinyong.db.tables import import_errors, imports, record_versions
 from xinyong.ingest.problems import RowError
 
 
@@ -59,6 +60,31 @@ def finish(conn: Connection, import_id: int, status: str, now: dt.datetime) -> N
     conn.execute(
         update(imports).where(imports.c.id == import_id).values(status=status, finished_at=now)
     )
+
+
+def interrupted(conn: Connection, provider: str, sha256: str, before: int) -> list[int]:
+    """Earlier imports of the same file by the same provider that never finished (the
+    process stopped): their committed rows are in, their list refresh is not."""
+    stmt = select(imports.c.id).where(
+        imports.c.provider_code == provider,
+        imports.c.file_sha256 == sha256,
+        imports.c.status == "running",
+        imports.c.id < before,
+    )
+    return [int(x) for x in conn.execute(stmt).scalars()]
+
+
+def entities_of_imports(
+    conn: Connection, import_ids: Sequence[int], record_types: Sequence[str]
+) -> list[int]:
+    """The subjects of these imports' records of these types."""
+    rv = record_versions
+    stmt = (
+        select(rv.c.entity_id)
+        .where(rv.c.import_id.in_(list(import_ids)), rv.c.record_type.in_(list(record_types)))
+        .distinct()
+    )
+    return sorted(int(x) for x in conn.execute(stmt).scalars())
 
 
 def get(conn: Connection, import_id: int) -> dict[str, Any] | None:

@@ -24,7 +24,7 @@ from xinyong.changes import record_ended
 from xinyong.db.types import utcnow
 from xinyong.errors import Forbidden, NotFound, ValidationFailed
 from xinyong.ingest import repository as import_repo
-from xinyong.ingest.importer import import_bytes, today_in
+from xinyong.ingest.importer import ListsInForce, import_bytes, today_in
 from xinyong.ingest.problems import error_report_csv
 from xinyong.ingest.schemas import (
     BatchIn,
@@ -175,6 +175,7 @@ async def upload_import(
     catalogue: CatalogueDep,
     settings: SettingsDep,
     declaration: DeclarationDep,
+    schemes: SchemesDep,
     file: UploadFile = File(description="A .csv, .xlsx or .jsonl file in the import format"),
 ) -> dict[str, Any]:
     """Import a file. Valid rows are committed, invalid ones reported by row and field."""
@@ -187,7 +188,7 @@ async def upload_import(
         data=data,
         name=name,
         provider_code=caller.provider_code or "",
-        declaration=declaration,
+        lists=ListsInForce(schemes, declaration),
         actor=caller.actor,
     )
     return {

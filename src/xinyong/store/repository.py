@@ -31,7 +31,6 @@ STAGING_COLUMNS = (
     "subject_kind",
     "subject_code",
     "subject_name",
-    "division",
     "decided_on",
     "severity",
     "legal_basis",
@@ -39,7 +38,6 @@ STAGING_COLUMNS = (
     "publicity_until",
     "fields",
     "content_hash",
-    "public_id",
 )
 
 _STAGING_DDL = f"""
@@ -51,15 +49,13 @@ CREATE TEMPORARY TABLE IF NOT EXISTS {STAGING} (
     subject_kind VARCHAR(24) NOT NULL,
     subject_code VARCHAR(32) NOT NULL,
     subject_name VARCHAR(512) NOT NULL,
-    division VARCHAR(6) NOT NULL,
     decided_on DATE NOT NULL,
     severity VARCHAR(16),
     legal_basis TEXT,
     document_number VARCHAR(256),
     publicity_until DATE,
     fields JSON NOT NULL,
-    content_hash VARCHAR(32) NOT NULL,
-    public_id VARCHAR(24) NOT NULL
+    content_hash VARCHAR(32) NOT NULL
 )"""
 
 
@@ -209,7 +205,7 @@ def add_versions(
                              current_version, current_hash, created_at)
         SELECT record_id, :provider, provider_record_id, record_type, entity_id, 1,
                content_hash, :stamp
-        FROM {CLASSIFIED} WHERE status = 'created'""",
+        FROM {CLASSIFIED} WHERE status = 'created' ORDER BY record_id""",
         provider=provider_code,
         stamp=stamp,
     )
@@ -222,7 +218,7 @@ def add_versions(
         SELECT record_id, 1, entity_id, record_type, subject_name,
             severity, legal_basis, document_number, decided_on, publicity_until, fields,
             content_hash, :stamp, :import_id
-        FROM {CLASSIFIED} WHERE status = 'created'""",
+        FROM {CLASSIFIED} WHERE status = 'created' ORDER BY record_id""",
         stamp=stamp,
         import_id=import_id,
     )

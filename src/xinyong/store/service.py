@@ -20,7 +20,7 @@ from xinyong.catalogue.model import Catalogue, Disclosure, SubjectKind
 from xinyong.errors import Conflict, NotFound, ValidationFailed
 from xinyong.ingest.readers import ROW
 from xinyong.store import repository as repo
-from xinyong.store.ids import public_id, record_id
+from xinyong.store.ids import public_ids, record_id
 
 CREATED, UNCHANGED, CORRECTED = "created", "unchanged", "corrected"
 
@@ -70,7 +70,6 @@ def write_rows(
         "subject_kind",
         "subject_code",
         "subject_name",
-        "division",
         col("decided_on").cast(pl.String),
         "severity",
         "legal_basis",
@@ -78,13 +77,18 @@ def write_rows(
         col("publicity_until").cast(pl.String),
         "fields",
         "content_hash",
-        pl.Series("public_id", [public_id() for _ in range(rows.height)]),
     )
     repo.stage(conn, staged.rows())
     latest = (
-        staged.sort("decided_on", ROW).group_by("subject_code").last().select(repo.LATEST_COLUMNS)
+        rows.select(ROW, *repo.LATEST_COLUMNS[:-1])
+        .with_columns(col("decided_on").cast(pl.String))
+        .sort("decided_on", ROW)
+        .group_by("subject_code")
+        .last()
+        .drop(ROW)
     )
-    repo.resolve_entities(conn, latest.rows(), now)
+    latest = latest.with_columns(pl.Series("public_id", public_ids(latest.height)))
+    repo.resolve_entities(conn, latest.select(repo.LATEST_COLUMNS).rows(), now)
     repo.classify(conn)
     repo.add_versions(conn, provider_code, now, import_id)
     if (rows["subject_kind"] == SubjectKind.person.value).any():

@@ -65,7 +65,11 @@ def seed(engine: Engine, today: dt.date) -> Seeded:
     received_before = at_noon(last_month + dt.timedelta(days=1))
     rights = default_rights()
     cal = rights.working_calendar
+    # decided on the last working day before today: a case decided on a rest day after a
+    # deadline that fell on the working day before it would (rightly) count as late
     decided = today - dt.timedelta(days=1)
+    while not cal.is_workday(decided):
+        decided -= dt.timedelta(days=1)
     codes = [uscc(7001 + i, "350206" if i == 3 else "350203") for i in range(4)]
 
     with engine.begin() as conn:

@@ -16,12 +16,19 @@ from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import UploadFile as StarletteUpload
 
-from xinyong.api.deps import CatalogueDep, DeclarationDep, EngineDep, Reading, SettingsDep
+from xinyong.api.deps import (
+    CatalogueDep,
+    DeclarationDep,
+    EngineDep,
+    Reading,
+    SchemesDep,
+    SettingsDep,
+)
 from xinyong.auth.keys import Principal, Role
 from xinyong.catalogue.model import ENVELOPE_COLUMNS, Catalogue, RecordType
 from xinyong.errors import BadRequest, NotFound, UnsupportedMediaType, XinyongError
 from xinyong.ingest import router as imports_api
-from xinyong.ingest.importer import import_bytes
+from xinyong.ingest.importer import ListsInForce, import_bytes
 from xinyong.ingest.readers import FileRejected, detect_format
 from xinyong.ingest.template import TemplateColumn, template_columns, write_template
 from xinyong.portal import render
@@ -154,6 +161,7 @@ def upload(
     catalogue: CatalogueDep,
     settings: SettingsDep,
     declaration: DeclarationDep,
+    schemes: SchemesDep,
     file: UploadFile | None = File(default=None),
 ) -> Response:
     """Import the file as the signed-in provider (valid rows are stored, invalid ones
@@ -171,7 +179,7 @@ def upload(
             data=data,
             name=name,
             provider_code=caller.provider_code or "",
-            declaration=declaration,
+            lists=ListsInForce(schemes, declaration),
             actor=caller.actor,
         )
     except XinyongError as exc:
