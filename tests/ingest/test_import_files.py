@@ -12,12 +12,14 @@ from fastapi.testclient import TestClient
 from openpyxl import Workbook
 from sqlalchemy import Engine, select
 
-from tests.factories import count_rows, csv_bytes, flat, judgment, penalty, ric, uscc
+from tests.factories import count_rows, csv_bytes, days_ago, flat, judgment, penalty, ric, uscc
 from xinyong.catalogue.model import ENVELOPE_COLUMNS, Catalogue
 from xinyong.db.tables import entities, imports, records
 from xinyong.ingest.columns import header_label
 from xinyong.ingest.importer import import_bytes
 from xinyong.settings import Settings
+from xinyong.store.repository import refresh_public_until_of
+from xinyong.store.service import public_types_for_persons
 
 
 def _import(
@@ -174,6 +176,40 @@ def test_upload_through_the_api_and_error_report(
     assert client.get(body["error_report"], headers=other).status_code == 403
     with engine.connect() as conn:
         assert conn.execute(select(imports.c.provider_code)).scalar_one() == "market_regulation"
+
+
+def test_public_until_of_new_persons_is_what_a_full_recompute_gives(
+    engine: Engine, catalogue: Catalogue, settings: Settings
+) -> None:
+    """New persons get their last public day as they are created; persons seen in an
+    earlier chunk (or import) are recomputed from their records. Both must agree with the
+    recompute from scratch."""
+    chunked = settings.model_copy(update={"import_chunk_rows": 2})
+    a, b, c, d = ric(1), ric(2), ric(3), ric(4)
+    first = [
+        judgment("J1", a, kind="person", name="陈明"),
+        penalty("P1", b, kind="person", name="李华"),
+        judgment("J2", c, kind="person", name="张伟", decided_on=days_ago(400)),
+        judgment("J3", a, kind="person", name="陈明", decided_on=days_ago(5)),
+        penalty("P2", c, kind="person", name="张伟"),
+    ]
+    later = [judgment("J4", b, kind="person", name="李华"), judgment("J5", d, kind="person")]
+    person = entities.c.kind == "person"
+
+    def persons() -> dict[str, Any]:
+        with engine.connect() as conn:
+            rows = conn.execute(select(entities.c.code, entities.c.public_until).where(person))
+            return {str(code): until for code, until in rows}
+
+    for data in (first, later):
+        _import(engine, catalogue, chunked, csv_bytes(data))
+        imported = persons()
+        with engine.begin() as conn:
+            ids = list(conn.execute(select(entities.c.id).where(person)).scalars())
+            refresh_public_until_of(conn, ids, public_types_for_persons(catalogue))
+        assert persons() == imported
+    assert set(imported) == {a, b, c, d}
+    assert all(imported[code] is not None for code in (a, c, d))  # judgments are public
 
 
 def test_persons_and_organisations_in_one_file(

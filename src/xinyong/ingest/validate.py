@@ -29,6 +29,7 @@ from xinyong.catalogue.model import (
 from xinyong.identifiers import IdentifierError, division_of, validate_subject_code
 from xinyong.ingest.problems import RowError
 from xinyong.ingest.readers import ROW
+from xinyong.store.ids import record_id
 
 MAX_LENGTHS = {
     "provider_record_id": 128,
@@ -56,6 +57,7 @@ VALID_COLUMNS = (
     "publicity_until",
     "fields",
     "content_hash",
+    "record_id",
 )
 
 
@@ -168,7 +170,7 @@ def validate_table(
     errors = _collect(frame, pending, file)
     bad = {e.row for e in errors}
     valid = frame.filter(~col(ROW).is_in(list(bad))) if bad else frame
-    return Validated(_normalised(valid, types), errors)
+    return Validated(_normalised(valid, types, provider_code), errors)
 
 
 def duplicate_rows(table: pl.DataFrame, file: str) -> list[RowError]:
@@ -479,7 +481,9 @@ def _fields_json(valid: pl.DataFrame, types: dict[str, RecordType]) -> pl.Expr:
     return out.alias("fields")
 
 
-def _normalised(valid: pl.DataFrame, types: dict[str, RecordType]) -> pl.DataFrame:
+def _normalised(
+    valid: pl.DataFrame, types: dict[str, RecordType], provider_code: str
+) -> pl.DataFrame:
     col = pl.col
     if valid.height == 0:
         return pl.DataFrame(
@@ -512,5 +516,10 @@ def _normalised(valid: pl.DataFrame, types: dict[str, RecordType]) -> pl.DataFra
     ).to_series()
     blake2b = hashlib.blake2b
     digest = [blake2b(m.encode(), digest_size=16).hexdigest() for m in material]
-    rows = rows.with_columns(pl.Series("content_hash", digest, dtype=pl.String))
+    # the store's record ids, made here: a worker validates while the store writes
+    ids = [record_id(provider_code, p) for p in rows["provider_record_id"]]
+    rows = rows.with_columns(
+        pl.Series("content_hash", digest, dtype=pl.String),
+        pl.Series("record_id", ids, dtype=pl.String),
+    )
     return rows.select(VALID_COLUMNS)

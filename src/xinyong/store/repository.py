@@ -21,6 +21,7 @@ from xinyong.db.types import UTCDateTime
 
 FAR_FUTURE = dt.date(9999, 12, 31)
 STAGING = "xy_staging"
+CLASSIFIED = "xy_classified"
 
 #: Columns of the staging table that the caller fills, in order.
 STAGING_COLUMNS = (
@@ -62,9 +63,16 @@ CREATE TEMPORARY TABLE IF NOT EXISTS {STAGING} (
 def stage(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> None:
     """Empty this connection's staging table and fill it with ``rows``."""
     conn.execute(text(_STAGING_DDL))
-    conn.execute(text(f"DELETE FROM {STAGING}"))
+    _empty(conn, STAGING)
     bulk_insert(conn, STAGING, STAGING_COLUMNS, rows)
-    _analyze(conn, STAGING)
+    _analyze(conn, STAGING, len(rows))
+
+
+def _empty(conn: Connection, table: str) -> None:
+    """Empty a staging table. On PostgreSQL ``TRUNCATE``: nothing vacuums temporary tables,
+    so the rows that ``DELETE`` leaves dead would pile up chunk after chunk."""
+    verb = "TRUNCATE" if conn.dialect.name == "postgresql" else "DELETE FROM"
+    conn.execute(text(f"{verb} {table}"))
 
 
 def _run(conn: Connection, sql: str, **params: Any) -> None:
@@ -82,6 +90,7 @@ CREATE TEMPORARY TABLE IF NOT EXISTS {LATEST} (
     subject_name VARCHAR(512) NOT NULL,
     decided_on DATE NOT NULL,
     division VARCHAR(6) NOT NULL,
+    public_until DATE,
     public_id VARCHAR(24) NOT NULL,
     entity_id INTEGER
 )"""
@@ -93,22 +102,26 @@ LATEST_COLUMNS = (
     "subject_name",
     "decided_on",
     "division",
+    "public_until",
     "public_id",
 )
 
 
 def resolve_entities(
     conn: Connection, latest: Sequence[tuple[Any, ...]], stamp: dt.datetime
-) -> None:
+) -> int:
     """Create missing subjects, rename to the newest name and keep every name variant.
 
     ``latest`` holds, per subject code, the staged row with the latest decision
-    (:data:`LATEST_COLUMNS`), which sets the subject's current name.
+    (:data:`LATEST_COLUMNS`), which sets the subject's current name, and a new person's
+    ``public_until`` (from the staged rows: all the records a new subject has). Returns the
+    highest subject id before this call: the subjects above it are new.
     """
     conn.execute(text(_LATEST_DDL))
-    conn.execute(text(f"DELETE FROM {LATEST}"))
+    _empty(conn, LATEST)
     bulk_insert(conn, LATEST, LATEST_COLUMNS, latest)
-    _analyze(conn, LATEST)
+    _analyze(conn, LATEST, len(latest))
+    existing = int(conn.execute(select(func.coalesce(func.max(entities.c.id), 0))).scalar_one())
     _run(
         conn,
         f"""
@@ -121,8 +134,10 @@ def resolve_entities(
     _run(
         conn,
         f"""
-        INSERT INTO entities (kind, code, public_id, name, name_on, division, created_at)
-        SELECT subject_kind, subject_code, public_id, subject_name, decided_on, division, :stamp
+        INSERT INTO entities (kind, code, public_id, name, name_on, division, public_until,
+                              created_at)
+        SELECT subject_kind, subject_code, public_id, subject_name, decided_on, division,
+               CASE WHEN subject_kind = 'person' THEN public_until END, :stamp
         FROM {LATEST} l
         WHERE NOT EXISTS (SELECT 1 FROM entities e WHERE e.code = l.subject_code)""",
         stamp=stamp,
@@ -139,12 +154,31 @@ def resolve_entities(
         stamp=stamp,
     )
     index_new_names(conn, after)
+    return existing
 
 
-def _analyze(conn: Connection, table: str) -> None:
-    """PostgreSQL keeps no statistics on temporary tables until asked; plans need them."""
-    if conn.dialect.name == "postgresql":
-        conn.execute(text(f"ANALYZE {table}"))
+#: The columns of the staging tables that joins and filters use: the only ones whose
+#: statistics the plans need (sampling the JSON and text columns took most of the time).
+_ANALYZED = {
+    STAGING: "(record_id, subject_code)",
+    LATEST: "(subject_code)",
+    CLASSIFIED: "(entity_id, status, subject_kind, record_type)",
+}
+
+
+def _analyze(conn: Connection, table: str, rows: int | None = None) -> None:
+    """PostgreSQL keeps no statistics on temporary tables until asked; plans need them.
+    The staging tables live as long as the connection and are emptied for each chunk
+    (``rows``: how many it holds now), so their statistics are taken again only when a
+    chunk's size is far from the analysed one (an import's chunks are alike; an API call's
+    few rows are not). ``rows=None``: a table made afresh, analysed every time."""
+    if conn.dialect.name != "postgresql":
+        return
+    key = f"xy_analyzed:{table}"
+    before = conn.info.get(key)
+    if rows is None or before is None or not before / 2 <= rows <= before * 2:
+        conn.execute(text(f"ANALYZE {table} {_ANALYZED[table]}"))
+        conn.info[key] = rows
 
 
 def index_new_names(conn: Connection, after_id: int) -> None:
@@ -167,9 +201,6 @@ def index_new_names(conn: Connection, after_id: int) -> None:
             "SELECT id, xy_spaced(name) FROM entity_names WHERE id > :after",
             after=after_id,
         )
-
-
-CLASSIFIED = "xy_classified"
 
 
 def classify(conn: Connection) -> None:
@@ -274,7 +305,10 @@ def changed_entities(conn: Connection) -> list[int]:
 
 def mark_ratings_stale(conn: Connection) -> None:
     """The ratings of subjects whose records changed no longer hold: ``xinyong rate --due``
-    (or the next read) recomputes them."""
+    (or the next read) recomputes them. Nothing to do before anyone was rated (a first
+    import): the statement would still read every staged row."""
+    if conn.execute(text("SELECT 1 FROM ratings LIMIT 1")).first() is None:
+        return
     _run(
         conn,
         f"""UPDATE ratings SET stale = TRUE WHERE entity_id IN (
@@ -287,11 +321,14 @@ def status_counts(conn: Connection) -> dict[str, int]:
     return {str(status): int(n) for status, n in rows}
 
 
-def refresh_public_until(conn: Connection, public_types: Sequence[str]) -> None:
+def refresh_public_until(conn: Connection, public_types: Sequence[str], *, up_to: int) -> None:
     """For the persons among the staged rows that changed, recompute the last day on which
     some record of theirs is public (a record without end counts as 9999-12-31).
 
-    ``public_types`` are the record types the catalogue makes public for persons.
+    ``public_types`` are the record types the catalogue makes public for persons. Only
+    subjects with ids up to ``up_to`` are looked at: newer ones were created by this write
+    with the day already set (:func:`resolve_entities`); and among those, only persons with
+    a new record of a public type, or a corrected one (its type may have changed).
     """
     stmt = text(
         f"""
@@ -300,11 +337,12 @@ def refresh_public_until(conn: Connection, public_types: Sequence[str]) -> None:
             FROM records r JOIN record_versions v
               ON v.record_id = r.id AND v.version = r.current_version
             WHERE r.entity_id = entities.id AND r.record_type IN :types)
-        WHERE entities.kind = 'person' AND entities.id IN (
+        WHERE entities.kind = 'person' AND entities.id <= :up_to AND entities.id IN (
             SELECT entity_id FROM {CLASSIFIED}
-            WHERE subject_kind = 'person' AND status <> 'unchanged')"""
+            WHERE subject_kind = 'person' AND entity_id <= :up_to
+              AND (status = 'corrected' OR (status = 'created' AND record_type IN :types)))"""
     ).bindparams(bindparam("types", expanding=True))
-    conn.execute(stmt, {"far": FAR_FUTURE, "types": list(public_types) or [""]})
+    conn.execute(stmt, {"far": FAR_FUTURE, "types": list(public_types) or [""], "up_to": up_to})
 
 
 def current_version(conn: Connection, record_id: str) -> dict[str, Any] | None:

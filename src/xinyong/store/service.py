@@ -20,7 +20,7 @@ from xinyong.catalogue.model import Catalogue, Disclosure, SubjectKind
 from xinyong.errors import Conflict, NotFound, ValidationFailed
 from xinyong.ingest.readers import ROW
 from xinyong.store import repository as repo
-from xinyong.store.ids import public_ids, record_id
+from xinyong.store.ids import public_ids
 
 CREATED, UNCHANGED, CORRECTED = "created", "unchanged", "corrected"
 
@@ -64,7 +64,7 @@ def write_rows(
     col = pl.col
     staged = rows.select(
         ROW,
-        pl.Series("record_id", [record_id(provider_code, p) for p in rows["provider_record_id"]]),
+        "record_id",
         "provider_record_id",
         "record_type",
         "subject_kind",
@@ -80,19 +80,30 @@ def write_rows(
     )
     repo.stage(conn, staged.rows())
     latest = (
-        rows.select(ROW, *repo.LATEST_COLUMNS[:-1])
+        rows.select(ROW, "subject_code", "subject_kind", "subject_name", "decided_on", "division")
         .with_columns(col("decided_on").cast(pl.String))
         .sort("decided_on", ROW)
         .group_by("subject_code")
         .last()
         .drop(ROW)
     )
-    latest = latest.with_columns(pl.Series("public_id", public_ids(latest.height)))
-    repo.resolve_entities(conn, latest.select(repo.LATEST_COLUMNS).rows(), now)
+    persons = (rows["subject_kind"] == SubjectKind.person.value).any()
+    public_types = public_types_for_persons(catalogue) if persons else []
+    # A new person's records are all in these rows: the last day one of them is public.
+    public_until = (
+        rows.filter(col("record_type").is_in(public_types))
+        .group_by("subject_code")
+        .agg(col("publicity_until").fill_null(repo.FAR_FUTURE).max().cast(pl.String))
+        .rename({"publicity_until": "public_until"})
+    )
+    latest = latest.join(public_until, on="subject_code", how="left").with_columns(
+        pl.Series("public_id", public_ids(latest.height))
+    )
+    existing = repo.resolve_entities(conn, latest.select(repo.LATEST_COLUMNS).rows(), now)
     repo.classify(conn)
     repo.add_versions(conn, provider_code, now, import_id)
-    if (rows["subject_kind"] == SubjectKind.person.value).any():
-        repo.refresh_public_until(conn, public_types_for_persons(catalogue))
+    if persons:
+        repo.refresh_public_until(conn, public_types, up_to=existing)
     repo.mark_ratings_stale(conn)
     written.counts.update(repo.status_counts(conn))
     if with_outcomes:
