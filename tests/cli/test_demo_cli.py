@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from tests.conftest import _free_port
 from xinyong.api.app import create_app
 from xinyong.cli.main import app
 from xinyong.settings import Settings, get_settings
@@ -49,3 +54,29 @@ def test_a_small_demo_city_and_its_keys(tmp_path: Path, monkeypatch: pytest.Monk
         assert stats.status_code == 200, stats.text
         assert "applied" in stats.text
     assert os.path.exists(tmp_path / "demo.db")
+    # what `make demo` does next: the city is there, so it is served as it is
+    port = _free_port()
+    env = {**os.environ, "XINYONG_DATABASE_URL": url}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "xinyong.cli.main", "demo", "--port", str(port)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        health = None
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and server.poll() is None:
+            try:
+                health = httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=2)
+                break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        output = b"" if server.poll() is None else (server.stdout.read() if server.stdout else b"")
+        assert health is not None, output.decode()
+        assert health.status_code == 200, health.text
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    assert b"already built" in (server.stdout.read() if server.stdout else b"")

@@ -72,7 +72,8 @@ def demo(
         if serve:
             from xinyong.cli.serve import serve as serve_command
 
-            serve_command(host=host, port=port)
+            # every option named: called directly, the defaults would be typer's objects
+            serve_command(host=host, port=port, access_log=True, warm=True, workers=1)
 
 
 #: Consuming authorities of the demo, with the measures they apply at their counters.
