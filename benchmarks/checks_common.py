@@ -54,7 +54,10 @@ def machine() -> dict[str, Any]:
     for name in ("fastapi", "starlette", "uvicorn", "pydantic", "sqlalchemy", "httpx"):
         with contextlib.suppress(Exception):
             versions[name] = __import__(name).__version__
-    wrk = subprocess.run(["wrk", "-v"], capture_output=True, text=True, check=False)
+    wrk_version = "not installed (apt install wrk: needed by `single`)"
+    if shutil.which("wrk"):
+        wrk = subprocess.run(["wrk", "-v"], capture_output=True, text=True, check=False)
+        wrk_version = (wrk.stdout + wrk.stderr).split("[")[0].strip()
     commit = subprocess.run(
         ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
         capture_output=True,
@@ -75,7 +78,7 @@ def machine() -> dict[str, Any]:
         "kernel": platform.release(),
         "python": platform.python_version(),
         "sqlite": sqlite3.sqlite_version,
-        "wrk": (wrk.stdout + wrk.stderr).split("[")[0].strip(),
+        "wrk": wrk_version,
         "commit": commit + (" (src/ modified)" if dirty else ""),
         "load_average": os.getloadavg(),
         **versions,
