@@ -10,11 +10,24 @@ from typing import Any
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from xinyong.errors import XinyongError
 
 console = Console()
 err_console = Console(stderr=True)
+
+
+def progress_bars(console: Console = err_console, *, disable: bool = False) -> Progress:
+    """The CLI's progress bars for long work: what, bar, done of all, time so far."""
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        disable=disable,
+    )
 
 
 @contextmanager

@@ -9,11 +9,7 @@ from pathlib import Path
 
 import typer
 from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
     Progress,
-    TextColumn,
-    TimeElapsedColumn,
 )
 from sqlalchemy import Connection, Engine, func, select
 
@@ -21,7 +17,7 @@ from xinyong.auth.keys import Role, create_key, create_subject_token
 from xinyong.catalogue import default_catalogue
 from xinyong.catalogue.model import SubjectKind
 from xinyong.changes import lists_refreshed
-from xinyong.cli.common import console, reported_errors
+from xinyong.cli.common import console, progress_bars, reported_errors
 from xinyong.cli.importing import bar_for
 from xinyong.dates import add_months
 from xinyong.db.engine import make_engine, writing
@@ -243,10 +239,4 @@ def _subject_tokens(conn: Connection, today: dt.date) -> tuple[list[str], list[s
 
 
 def _bars() -> Progress:
-    return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-    )
+    return progress_bars(console)

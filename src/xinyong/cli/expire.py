@@ -12,16 +12,11 @@ from typing import Any
 
 import typer
 from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
     TaskID,
-    TextColumn,
-    TimeElapsedColumn,
 )
 
 from xinyong.catalogue import default_catalogue
-from xinyong.cli.common import console, err_console, print_json, reported_errors
+from xinyong.cli.common import console, print_json, progress_bars, reported_errors
 from xinyong.db.engine import make_engine, writing
 from xinyong.db.migrate import ensure_schema
 from xinyong.db.types import utcnow
@@ -108,17 +103,7 @@ class _Bars:
     """Two Rich progress bars (records, then subjects), or nothing for a small run."""
 
     def __init__(self, enabled: bool) -> None:
-        self.progress = (
-            Progress(
-                TextColumn("{task.description}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                console=err_console,
-            )
-            if enabled
-            else None
-        )
+        self.progress = progress_bars() if enabled else None
         self.tasks: dict[str, TaskID] = {}
 
     def __enter__(self) -> _Bars:

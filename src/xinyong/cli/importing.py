@@ -8,17 +8,13 @@ from typing import Any
 
 import typer
 from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
     Progress,
     TaskID,
-    TextColumn,
-    TimeElapsedColumn,
 )
 from rich.table import Table
 
 from xinyong.catalogue import default_catalogue
-from xinyong.cli.common import console, err_console, print_json, reported_errors
+from xinyong.cli.common import console, print_json, progress_bars, reported_errors
 from xinyong.db.engine import make_engine
 from xinyong.db.migrate import ensure_schema
 from xinyong.ingest.importer import ImportSummary, files_to_import, import_files
@@ -46,14 +42,7 @@ def import_command(
         files = files_to_import(path, provider)
         with (
             validator_for(catalogue, sum(f.stat().st_size for f, _ in files)) as validator,
-            Progress(
-                TextColumn("{task.description}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                console=err_console,
-                disable=as_json,
-            ) as bar,
+            progress_bars(disable=as_json) as bar,
         ):
             summaries, failed = import_files(
                 engine,

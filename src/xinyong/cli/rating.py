@@ -8,18 +8,13 @@ from typing import Any
 
 import typer
 from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
     TaskID,
-    TextColumn,
-    TimeElapsedColumn,
 )
 from rich.table import Table
 
 from xinyong.catalogue import default_catalogue
 from xinyong.changes import lists_refreshed
-from xinyong.cli.common import console, err_console, print_json, reported_errors
+from xinyong.cli.common import console, err_console, print_json, progress_bars, reported_errors
 from xinyong.db.engine import make_engine, writing
 from xinyong.db.migrate import ensure_schema
 from xinyong.db.types import utcnow
@@ -36,16 +31,6 @@ from xinyong.settings import get_settings
 schemes_app = typer.Typer(
     help="Rating schemes: the criteria by which subjects are graded.", no_args_is_help=True
 )
-
-
-def _progress() -> Progress:
-    return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err_console,
-    )
 
 
 def rate_command(
@@ -76,7 +61,7 @@ def rate_command(
         db = make_engine(settings.database_url)
         ensure_schema(db)
         summary: list[dict[str, Any]] = []
-        with writing(db) as conn, _progress() as bar:
+        with writing(db) as conn, progress_bars() as bar:
             if due:
                 for s in chosen:
                     task = bar.add_task(f"{s.code}: due", total=None)
