@@ -171,7 +171,12 @@ def _analyze(conn: Connection, table: str, rows: int | None = None) -> None:
     The staging tables live as long as the connection and are emptied for each chunk
     (``rows``: how many it holds now), so their statistics are taken again only when a
     chunk's size is far from the analysed one (an import's chunks are alike; an API call's
-    few rows are not). ``rows=None``: a table made afresh, analysed every time."""
+    few rows are not). ``rows=None``: a table made afresh, analysed every time.
+
+    What was analysed is remembered on the pooled connection (``conn.info``). A rolled-back
+    transaction takes a table it created, and its statistics, with it; the table is then
+    made again without statistics until a chunk of another size comes: slower plans (the
+    default estimates), never wrong answers."""
     if conn.dialect.name != "postgresql":
         return
     key = f"xy_analyzed:{table}"
