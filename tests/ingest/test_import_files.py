@@ -178,11 +178,11 @@ def test_upload_through_the_api_and_error_report(
         assert conn.execute(select(imports.c.provider_code)).scalar_one() == "market_regulation"
 
 
-def test_public_until_of_new_persons_is_what_a_full_recompute_gives(
+def test_public_until_after_imports_is_what_a_full_recompute_gives(
     engine: Engine, catalogue: Catalogue, settings: Settings
 ) -> None:
-    """New persons get their last public day as they are created; persons seen in an
-    earlier chunk (or import) are recomputed from their records. Both must agree with the
+    """An import recomputes a person's last public day only when a record of a public type
+    came or a record was corrected; across chunks and imports that must agree with the
     recompute from scratch."""
     chunked = settings.model_copy(update={"import_chunk_rows": 2})
     a, b, c, d = ric(1), ric(2), ric(3), ric(4)
@@ -193,7 +193,11 @@ def test_public_until_of_new_persons_is_what_a_full_recompute_gives(
         judgment("J3", a, kind="person", name="陈明", decided_on=days_ago(5)),
         penalty("P2", c, kind="person", name="张伟"),
     ]
-    later = [judgment("J4", b, kind="person", name="李华"), judgment("J5", d, kind="person")]
+    later = [
+        judgment("J4", b, kind="person", name="李华"),
+        judgment("J5", d, kind="person"),
+        judgment("J2", c, kind="person", name="张伟", decided_on=days_ago(100)),  # corrected
+    ]
     person = entities.c.kind == "person"
 
     def persons() -> dict[str, Any]:

@@ -90,7 +90,6 @@ CREATE TEMPORARY TABLE IF NOT EXISTS {LATEST} (
     subject_name VARCHAR(512) NOT NULL,
     decided_on DATE NOT NULL,
     division VARCHAR(6) NOT NULL,
-    public_until DATE,
     public_id VARCHAR(24) NOT NULL,
     entity_id INTEGER
 )"""
@@ -102,26 +101,22 @@ LATEST_COLUMNS = (
     "subject_name",
     "decided_on",
     "division",
-    "public_until",
     "public_id",
 )
 
 
 def resolve_entities(
     conn: Connection, latest: Sequence[tuple[Any, ...]], stamp: dt.datetime
-) -> int:
+) -> None:
     """Create missing subjects, rename to the newest name and keep every name variant.
 
     ``latest`` holds, per subject code, the staged row with the latest decision
-    (:data:`LATEST_COLUMNS`), which sets the subject's current name, and a new person's
-    ``public_until`` (from the staged rows: all the records a new subject has). Returns the
-    highest subject id before this call: the subjects above it are new.
+    (:data:`LATEST_COLUMNS`), which sets the subject's current name.
     """
     conn.execute(text(_LATEST_DDL))
     _empty(conn, LATEST)
     bulk_insert(conn, LATEST, LATEST_COLUMNS, latest)
     _analyze(conn, LATEST, len(latest))
-    existing = int(conn.execute(select(func.coalesce(func.max(entities.c.id), 0))).scalar_one())
     _run(
         conn,
         f"""
@@ -134,10 +129,8 @@ def resolve_entities(
     _run(
         conn,
         f"""
-        INSERT INTO entities (kind, code, public_id, name, name_on, division, public_until,
-                              created_at)
-        SELECT subject_kind, subject_code, public_id, subject_name, decided_on, division,
-               CASE WHEN subject_kind = 'person' THEN public_until END, :stamp
+        INSERT INTO entities (kind, code, public_id, name, name_on, division, created_at)
+        SELECT subject_kind, subject_code, public_id, subject_name, decided_on, division, :stamp
         FROM {LATEST} l
         WHERE NOT EXISTS (SELECT 1 FROM entities e WHERE e.code = l.subject_code)""",
         stamp=stamp,
@@ -154,7 +147,6 @@ def resolve_entities(
         stamp=stamp,
     )
     index_new_names(conn, after)
-    return existing
 
 
 #: The columns of the staging tables that joins and filters use: the only ones whose
@@ -326,14 +318,13 @@ def status_counts(conn: Connection) -> dict[str, int]:
     return {str(status): int(n) for status, n in rows}
 
 
-def refresh_public_until(conn: Connection, public_types: Sequence[str], *, up_to: int) -> None:
+def refresh_public_until(conn: Connection, public_types: Sequence[str]) -> None:
     """For the persons among the staged rows that changed, recompute the last day on which
     some record of theirs is public (a record without end counts as 9999-12-31).
 
     ``public_types`` are the record types the catalogue makes public for persons. Only
-    subjects with ids up to ``up_to`` are looked at: newer ones were created by this write
-    with the day already set (:func:`resolve_entities`); and among those, only persons with
-    a new record of a public type, or a corrected one (its type may have changed).
+    persons with a new record of a public type, or a corrected one (its type may have
+    changed), are looked at: a new record of another type changes nothing.
     """
     stmt = text(
         f"""
@@ -342,12 +333,12 @@ def refresh_public_until(conn: Connection, public_types: Sequence[str], *, up_to
             FROM records r JOIN record_versions v
               ON v.record_id = r.id AND v.version = r.current_version
             WHERE r.entity_id = entities.id AND r.record_type IN :types)
-        WHERE entities.kind = 'person' AND entities.id <= :up_to AND entities.id IN (
+        WHERE entities.kind = 'person' AND entities.id IN (
             SELECT entity_id FROM {CLASSIFIED}
-            WHERE subject_kind = 'person' AND entity_id <= :up_to
+            WHERE subject_kind = 'person'
               AND (status = 'corrected' OR (status = 'created' AND record_type IN :types)))"""
     ).bindparams(bindparam("types", expanding=True))
-    conn.execute(stmt, {"far": FAR_FUTURE, "types": list(public_types) or [""], "up_to": up_to})
+    conn.execute(stmt, {"far": FAR_FUTURE, "types": list(public_types) or [""]})
 
 
 def current_version(conn: Connection, record_id: str) -> dict[str, Any] | None:

@@ -87,23 +87,12 @@ def write_rows(
         .last()
         .drop(ROW)
     )
-    persons = (rows["subject_kind"] == SubjectKind.person.value).any()
-    public_types = public_types_for_persons(catalogue) if persons else []
-    # A new person's records are all in these rows: the last day one of them is public.
-    public_until = (
-        rows.filter(col("record_type").is_in(public_types))
-        .group_by("subject_code")
-        .agg(col("publicity_until").fill_null(repo.FAR_FUTURE).max().cast(pl.String))
-        .rename({"publicity_until": "public_until"})
-    )
-    latest = latest.join(public_until, on="subject_code", how="left").with_columns(
-        pl.Series("public_id", public_ids(latest.height))
-    )
-    existing = repo.resolve_entities(conn, latest.select(repo.LATEST_COLUMNS).rows(), now)
+    latest = latest.with_columns(pl.Series("public_id", public_ids(latest.height)))
+    repo.resolve_entities(conn, latest.select(repo.LATEST_COLUMNS).rows(), now)
     repo.classify(conn)
     repo.add_versions(conn, provider_code, now, import_id)
-    if persons:
-        repo.refresh_public_until(conn, public_types, up_to=existing)
+    if (rows["subject_kind"] == SubjectKind.person.value).any():
+        repo.refresh_public_until(conn, public_types_for_persons(catalogue))
     repo.mark_ratings_stale(conn)
     written.counts.update(repo.status_counts(conn))
     if with_outcomes:
