@@ -14,7 +14,7 @@ from sqlalchemy import Engine, select
 
 from tests.factories import count_rows, csv_bytes, days_ago, flat, judgment, penalty, ric, uscc
 from xinyong.catalogue.model import ENVELOPE_COLUMNS, Catalogue
-from xinyong.db.tables import entities, imports, records
+from xinyong.db.tables import entities, imports, list_entries, records
 from xinyong.ingest.columns import header_label
 from xinyong.ingest.importer import import_bytes
 from xinyong.settings import Settings
@@ -214,6 +214,26 @@ def test_public_until_after_imports_is_what_a_full_recompute_gives(
         assert persons() == imported
     assert set(imported) == {a, b, c, d}
     assert all(imported[code] is not None for code in (a, c, d))  # judgments are public
+
+
+def test_a_correction_naming_another_person_moves_the_listing_and_the_public_page(
+    engine: Engine, catalogue: Catalogue, settings: Settings
+) -> None:
+    wrong, right = ric(5), ric(6)
+    _import(engine, catalogue, settings, csv_bytes([judgment("J1", wrong, kind="person")]))
+    fixed = _import(engine, catalogue, settings, csv_bytes([judgment("J1", right, kind="person")]))
+    assert fixed["corrected"] == 1
+    with engine.connect() as conn:
+        until = dict(conn.execute(select(entities.c.code, entities.c.public_until)).all())
+        listed = conn.execute(
+            select(entities.c.code)
+            .join(list_entries, list_entries.c.entity_id == entities.c.id)
+            .where(list_entries.c.revision_to.is_(None))
+        ).scalars()
+        current = sorted(listed)
+    assert until[wrong] is None  # no public record left: no public page
+    assert until[right] is not None
+    assert current == [right]
 
 
 def test_persons_and_organisations_in_one_file(

@@ -181,3 +181,24 @@ def test_serious_dishonesty_is_listed_after_the_notice_period(
     assert [e["subject"]["code"] for e in listed["entries"]] == [early]  # 10 days' notice
     [entry] = listed["entries"]
     assert entry["since"] == days_ago(30)
+
+
+def test_a_correction_that_names_another_subject_moves_the_listing(
+    client: TestClient, make_key: Callable[..., str], consumer_key: Callable[..., str]
+) -> None:
+    """A court first named the wrong company, then corrected its record (same id, another
+    code): the first company is no longer listed nor restricted, at once."""
+    court = bearer(make_key("court"))
+    wrong, right = uscc(21), uscc(22)
+    first = client.post("/api/v1/records", json=judgment("J9", code=wrong), headers=court)
+    assert first.status_code == 201, first.text
+    listed = client.get("/api/v1/lists/judgment_defaulters").json()
+    assert [e["subject"]["code"] for e in listed["entries"]] == [wrong]
+    fixed = client.post("/api/v1/records", json=judgment("J9", code=right), headers=court)
+    assert fixed.json()["status"] == "corrected", fixed.text
+    listed = client.get("/api/v1/lists/judgment_defaulters").json()
+    assert [e["subject"]["code"] for e in listed["entries"]] == [right]
+    assert client.get(f"/api/v1/entities/{wrong}/lists").json()["entries"] == []
+    airline = consumer_key("civil_aviation", "restrict_flights_rail")
+    body = check(client, airline, "restrict_flights_rail", wrong, right)
+    assert [r["decision"] for r in body["results"]] == ["does_not_apply", "applies"]

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, insert, select, union, update
 
 from xinyong.db.bulk import bulk_insert
 from xinyong.db.tables import import_errors, imports, record_versions
@@ -77,14 +77,23 @@ def interrupted(conn: Connection, provider: str, sha256: str, before: int) -> li
 def entities_of_imports(
     conn: Connection, import_ids: Sequence[int], record_types: Sequence[str]
 ) -> list[int]:
-    """The subjects of these imports' records of these types."""
-    rv = record_versions
-    stmt = (
-        select(rv.c.entity_id)
-        .where(rv.c.import_id.in_(list(import_ids)), rv.c.record_type.in_(list(record_types)))
-        .distinct()
+    """The subjects of these imports' records of these types, and the subjects such a
+    record belonged to before one of these imports corrected it to name another subject
+    (the record, and what it lists, left them)."""
+    rv, before = record_versions, record_versions.alias("before")
+    ids, types = list(import_ids), list(record_types)
+    now = select(rv.c.entity_id).where(rv.c.import_id.in_(ids), rv.c.record_type.in_(types))
+    left = (
+        select(before.c.entity_id)
+        .join(rv, (before.c.record_id == rv.c.record_id) & (before.c.version == rv.c.version - 1))
+        .where(
+            rv.c.import_id.in_(ids),
+            rv.c.version > 1,
+            before.c.record_type.in_(types),
+            before.c.entity_id != rv.c.entity_id,
+        )
     )
-    return sorted(int(x) for x in conn.execute(stmt).scalars())
+    return sorted(int(x) for x in conn.execute(union(now, left)).scalars())
 
 
 def get(conn: Connection, import_id: int) -> dict[str, Any] | None:

@@ -292,11 +292,23 @@ def outcomes(conn: Connection) -> list[tuple[int, str, int, str]]:
     return [(int(a), str(b), int(c), str(d)) for a, b, c, d in rows]
 
 
+#: The subjects that corrected records belonged to before the correction named another
+#: subject: their lists, ratings and public days change as well (the record left them).
+_MOVED_FROM = f"""
+    SELECT v.entity_id FROM {CLASSIFIED} c
+    JOIN record_versions v ON v.record_id = c.record_id AND v.version = c.head_version
+    WHERE c.status = 'corrected' AND v.entity_id <> c.entity_id"""
+
+#: Subjects whose records this write created or corrected, and those a record left.
+_CHANGED = f"""
+    SELECT entity_id FROM {CLASSIFIED} WHERE status <> 'unchanged'
+    UNION {_MOVED_FROM}"""
+
+
 def changed_entities(conn: Connection) -> list[int]:
-    """Subjects whose records this write created or corrected."""
-    rows = conn.execute(
-        text(f"SELECT DISTINCT entity_id FROM {CLASSIFIED} WHERE status <> 'unchanged'")
-    )
+    """Subjects whose records this write created or corrected, and the subjects a corrected
+    record belonged to before (:data:`_MOVED_FROM`)."""
+    rows = conn.execute(text(_CHANGED))
     return sorted(int(r[0]) for r in rows)
 
 
@@ -308,8 +320,7 @@ def mark_ratings_stale(conn: Connection) -> None:
         return
     _run(
         conn,
-        f"""UPDATE ratings SET stale = TRUE WHERE entity_id IN (
-            SELECT entity_id FROM {CLASSIFIED} WHERE status <> 'unchanged')""",
+        f"UPDATE ratings SET stale = TRUE WHERE entity_id IN ({_CHANGED})",
     )
 
 
@@ -324,7 +335,8 @@ def refresh_public_until(conn: Connection, public_types: Sequence[str]) -> None:
 
     ``public_types`` are the record types the catalogue makes public for persons. Only
     persons with a new record of a public type, or a corrected one (its type may have
-    changed), are looked at: a new record of another type changes nothing.
+    changed), are looked at, and the persons a corrected record left: a new record of
+    another type changes nothing.
     """
     stmt = text(
         f"""
@@ -336,7 +348,8 @@ def refresh_public_until(conn: Connection, public_types: Sequence[str]) -> None:
         WHERE entities.kind = 'person' AND entities.id IN (
             SELECT entity_id FROM {CLASSIFIED}
             WHERE subject_kind = 'person'
-              AND (status = 'corrected' OR (status = 'created' AND record_type IN :types)))"""
+              AND (status = 'corrected' OR (status = 'created' AND record_type IN :types))
+            UNION {_MOVED_FROM})"""
     ).bindparams(bindparam("types", expanding=True))
     conn.execute(stmt, {"far": FAR_FUTURE, "types": list(public_types) or [""]})
 
