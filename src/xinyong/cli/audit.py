@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from xinyong.audit import service
 from xinyong.audit.chain import GENESIS
-from xinyong.cli.common import console, err_console, print_json, reported_errors
+from xinyong.cli.common import console, print_json, progress_bars, reported_errors
 from xinyong.db.engine import make_engine
 from xinyong.db.migrate import ensure_schema
 from xinyong.errors import BadRequest
@@ -45,19 +44,11 @@ def verify(
         engine = make_engine(get_settings().database_url)
         ensure_schema(engine)
         with (
-            Progress(
-                TextColumn("verifying the audit log"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                console=err_console,
-                transient=True,
-                disable=as_json,
-            ) as bar,
+            progress_bars(transient=True, disable=as_json) as bar,
             engine.connect() as conn,
             conn.begin(),
         ):
-            task = bar.add_task("verify", total=None)
+            task = bar.add_task("verifying the audit log", total=None)
             result = service.verify(
                 conn,
                 anchor=held,

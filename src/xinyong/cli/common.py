@@ -18,8 +18,11 @@ console = Console()
 err_console = Console(stderr=True)
 
 
-def progress_bars(console: Console = err_console, *, disable: bool = False) -> Progress:
-    """The CLI's progress bars for long work: what, bar, done of all, time so far."""
+def progress_bars(
+    console: Console = err_console, *, disable: bool = False, transient: bool = False
+) -> Progress:
+    """The CLI's progress bars for long work: what, bar, done of all, time so far.
+    ``transient``: the bars vanish when the work is done."""
     return Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -27,6 +30,7 @@ def progress_bars(console: Console = err_console, *, disable: bool = False) -> P
         TimeElapsedColumn(),
         console=console,
         disable=disable,
+        transient=transient,
     )
 
 
