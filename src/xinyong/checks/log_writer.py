@@ -2,75 +2,106 @@
 
 Checks arrive thousands a second. Committing each one in its own transaction would make
 every request wait for the database's write lock (SQLite has one writer) and for its own
-flush to disk. Instead, requests hand their log rows to one writer thread and wait; the
-writer takes everything that has queued up, writes it in one transaction, commits (on
-SQLite with ``synchronous=FULL``: flushed to disk), and only then releases the waiting
-requests. Under load one commit carries hundreds of checks; alone, a check waits for one
-commit. A failed commit fails every request in it, so no answer is ever sent for a check
-that was not logged. Each check's ``check.logged`` audit entry is appended in the same
-transaction (:func:`xinyong.checks.repository.log_checks`): one append per commit.
+flush to disk. Instead, requests hand their log rows to one writer and wait; the writer
+takes everything that has queued up, writes it in one transaction, commits (on SQLite with
+``synchronous=FULL``: flushed to disk), and only then releases the waiting requests. Under
+load one commit carries hundreds of checks; alone, a check waits for one commit. A failed
+commit fails every request in it, so no answer is ever sent for a check that was not
+logged. Each check's ``check.logged`` audit entry is appended in the same transaction
+(:func:`xinyong.checks.repository.log_checks`).
+
+The writer is a process of its own (:mod:`xinyong.checks.log_process`), forked from a
+``forkserver`` that has imported it: one per server process, started with the first check.
+:class:`CheckLogWriter` sends it each check down a pipe, in order, and a thread here reads
+its acknowledgements and releases the requests. If the process dies, every check waiting
+for it fails (``check_log_unavailable``) and the next check starts a new one.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import queue
+import multiprocessing
 import threading
+from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection as Pipe
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine
 
-from xinyong.checks import repository as repo
-from xinyong.db.engine import WRITER_OPTION
-
-#: At most this many checks go into one commit.
-MAX_BATCH = 2000
-#: On SQLite, the writer checkpoints the write-ahead log itself once this many rows were
-#: committed since it last did, after the requests of the commit have been released (the
-#: automatic checkpoint would run inside the commit, while they wait: after a bulk check,
-#: copying its 10 MB into the database and flushing it took a third of its time).
-CHECKPOINT_ROWS = 20_000
+from xinyong.checks import log_process
 
 Rows = Sequence[tuple[Any, ...]]
 T = TypeVar("T")
 
+#: How long :meth:`CheckLogWriter.stop` waits for the process to commit what it has.
+STOP_SECONDS = 30.0
+
+
+class CheckLogUnavailable(RuntimeError):
+    """The check could not be logged (the database refused it, or the writer is gone)."""
+
 
 @dataclass
-class _Pending:
-    head: dict[str, Any]
-    results: Rows
-    loop: asyncio.AbstractEventLoop
-    done: asyncio.Future[None]
+class _Channel:
+    """One writer process, the pipe to it and the checks it has not acknowledged yet."""
+
+    process: Any  # multiprocessing's ForkServerProcess
+    requests: Pipe
+    acks: Pipe
+    waiting: deque[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = field(
+        default_factory=deque
+    )
+    sent: int = 0
+    acknowledged: int = 0
+    broken: bool = False
+    receiver: threading.Thread | None = None
 
 
 class CheckLogWriter:
-    """One writer thread per process; :meth:`write` is awaited by request handlers."""
+    """One writer process per server process; :meth:`submit` is called by request
+    handlers, which await the future it returns."""
 
     def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self._queue: queue.SimpleQueue[_Pending | None] = queue.SimpleQueue()
-        self._thread: threading.Thread | None = None
-        self._lock = threading.Lock()
+        self.url = engine.url.render_as_string(hide_password=False)
+        self._lock = threading.Lock()  # the channel and its waiting requests
+        self._sending = threading.Lock()  # the pipe: one message at a time, in order
+        self._channel: _Channel | None = None
         self.commits = 0
         self.checks = 0
 
+    @property
+    def process_id(self) -> int | None:
+        """The writer process's id, while one runs."""
+        channel = self._channel
+        return None if channel is None else int(channel.process.pid)
+
     def start(self) -> None:
+        """Start the writer process now (it is otherwise started by the first check)."""
         with self._lock:
-            if self._thread is not None:
-                return
-            self._thread = threading.Thread(target=self._run, name="xinyong-check-log", daemon=True)
-            self._thread.start()
+            self._running()
 
     def stop(self) -> None:
-        """Write what is queued, then end the thread."""
+        """Let the process commit what it has, then end it."""
         with self._lock:
-            if self._thread is not None:
-                self._queue.put(None)
-                self._thread.join(timeout=30)
-                self._thread = None
+            channel, self._channel = self._channel, None
+        if channel is None:
+            return
+        if channel.sent == 0 or channel.broken:
+            channel.process.terminate()  # nothing to commit
+        else:
+            with self._sending, contextlib.suppress(OSError):
+                channel.requests.send_bytes(log_process.STOP)
+        channel.process.join(STOP_SECONDS)
+        if channel.process.is_alive():
+            channel.process.kill()
+            channel.process.join()
+        if channel.receiver is not None:
+            channel.receiver.join(STOP_SECONDS)
+        channel.requests.close()
+        self._fail_waiting(channel, CheckLogUnavailable("the check log was stopped"))
 
     async def write(self, head: dict[str, Any], results: Rows) -> None:
         """Log one check; returns once it is committed."""
@@ -85,82 +116,109 @@ class CheckLogWriter:
         """Queue one check for the next commit: the future (of ``loop``, by default the
         running one) is done once it is committed. May be called from another thread when
         ``loop`` is given: the caller can make its answer while the log is written."""
-        self.start()  # started by the app's lifespan; here too for apps run without one
         loop = loop or asyncio.get_running_loop()
         done: asyncio.Future[None] = loop.create_future()
-        self._queue.put(_Pending(head, results, loop, done))
+        message = log_process.encode(head, results)
+        # Not under the channel's lock while sending: the acknowledgements' thread needs it
+        # to keep reading, and the process to keep reading what is sent.
+        with self._sending:
+            with self._lock:
+                channel = self._running()
+                channel.waiting.append((loop, done))
+                channel.sent += 1
+            try:
+                channel.requests.send_bytes(message)
+            except OSError:  # the process is gone: its receiver fails what waits for it
+                with self._lock:
+                    channel.broken = True
+                    if self._channel is channel:
+                        self._channel = None
         return done
 
-    # ---- the writer thread -------------------------------------------------------------
+    # ---- the process and its acknowledgements ------------------------------------------
 
-    def _connect(self) -> Connection:
-        conn = self.engine.connect()
-        conn.execution_options(**{WRITER_OPTION: True})
-        if conn.dialect.name == "sqlite":
-            # Outside any transaction (the driver connection runs in autocommit mode).
-            raw: Any = conn.connection.driver_connection
-            raw.execute("PRAGMA synchronous=FULL")
-            raw.execute("PRAGMA wal_autocheckpoint=0")
-        return conn
+    def _running(self) -> _Channel:
+        """The live channel, started if there is none (call with the lock held)."""
+        if self._channel is None or self._channel.broken:
+            self._channel = self._spawn()
+        return self._channel
 
-    def _close(self, conn: Connection) -> None:
-        """Give the connection back as the pool handed it out."""
-        if conn.dialect.name == "sqlite":
-            with contextlib.suppress(Exception):
-                raw: Any = conn.connection.driver_connection
-                raw.execute("PRAGMA wal_autocheckpoint=1000")  # SQLite's default
-                raw.execute("PRAGMA synchronous=NORMAL")  # as xinyong.db.engine sets it
-        conn.close()
+    def _spawn(self) -> _Channel:
+        ctx = multiprocessing.get_context("forkserver")
+        # the fork server imports the process's module once; each writer then starts at once
+        ctx.set_forkserver_preload([log_process.__name__])
+        requests_out, requests_in = ctx.Pipe(duplex=False)
+        acks_out, acks_in = ctx.Pipe(duplex=False)
+        process = ctx.Process(
+            target=log_process.serve,
+            args=(self.url, requests_out, acks_in),
+            name="xinyong-check-log",
+            daemon=True,
+        )
+        process.start()
+        requests_out.close()
+        acks_in.close()
+        channel = _Channel(process, requests_in, acks_out)
+        channel.receiver = threading.Thread(
+            target=self._receive, args=(channel,), name="xinyong-check-log-acks", daemon=True
+        )
+        channel.receiver.start()
+        return channel
 
-    @staticmethod
-    def _checkpoint(conn: Connection) -> None:
-        """Copy the write-ahead log into the database (never waiting for readers)."""
-        if conn.dialect.name == "sqlite":
-            with contextlib.suppress(Exception):  # the next one will do it
-                raw: Any = conn.connection.driver_connection
-                raw.execute("PRAGMA wal_checkpoint(PASSIVE)")
-
-    def _run(self) -> None:
-        conn: Connection | None = None
-        stopping = False
-        unchecked = 0  # rows committed since the last checkpoint
-        while not stopping:
-            first = self._queue.get()
-            if first is None:
-                break
-            batch = [first]
-            while len(batch) < MAX_BATCH:
-                try:
-                    item = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if item is None:
-                    stopping = True
-                    break
-                batch.append(item)
-            results = [r for p in batch for r in p.results]
+    def _receive(self, channel: _Channel) -> None:
+        """Release the requests whose checks were committed (or failed), in order."""
+        problem: BaseException = CheckLogUnavailable("the check log writer stopped")
+        while True:
             try:
-                conn = conn or self._connect()
-                with conn.begin():
-                    repo.log_checks(conn, [p.head for p in batch], results)
-            except Exception as exc:  # every waiting request learns its check failed
-                for p in batch:
-                    p.loop.call_soon_threadsafe(_fail, p.done, exc)
-                if conn is not None:
-                    self._close(conn)
-                conn = None
-                continue
-            self.commits += 1
-            self.checks += len(batch)
-            for p in batch:
-                p.loop.call_soon_threadsafe(_succeed, p.done)
-            unchecked += len(results) + 2 * len(batch)
-            if unchecked >= CHECKPOINT_ROWS:
-                self._checkpoint(conn)
-                unchecked = 0
-        if conn is not None:
-            self._checkpoint(conn)
-            self._close(conn)
+                ack = channel.acks.recv()
+            except (EOFError, OSError):
+                break
+            kind, through = ack[0], int(ack[1])
+            if kind == "stopped":
+                break
+            failed = CheckLogUnavailable(ack[2]) if kind == "failed" else None
+            with self._lock:
+                done = [channel.waiting.popleft() for _ in range(through - channel.acknowledged)]
+                channel.acknowledged = through
+            if failed is None:
+                self.commits += 1
+                self.checks += len(done)
+            _release(done, failed)
+        with self._lock:
+            channel.broken = True
+            if self._channel is channel:
+                self._channel = None
+        channel.acks.close()
+        self._fail_waiting(channel, problem)
+
+    def _fail_waiting(self, channel: _Channel, problem: BaseException) -> None:
+        with self._lock:
+            waiting = list(channel.waiting)
+            channel.waiting.clear()
+        _release(waiting, problem)
+
+
+def _release(
+    waiting: Sequence[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]],
+    problem: BaseException | None,
+) -> None:
+    """Resolve the futures, with one wake-up of each event loop."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[asyncio.Future[None]]] = {}
+    for loop, done in waiting:
+        by_loop.setdefault(loop, []).append(done)
+    for loop, futures in by_loop.items():
+        with contextlib.suppress(RuntimeError):  # a loop that has closed waits for nothing
+            loop.call_soon_threadsafe(_resolve, futures, problem)
+
+
+def _resolve(futures: list[asyncio.Future[None]], problem: BaseException | None) -> None:
+    for done in futures:
+        if done.done():
+            continue
+        if problem is None:
+            done.set_result(None)
+        else:
+            done.set_exception(problem)
 
 
 class LoopReader:
@@ -189,13 +247,3 @@ class LoopReader:
         if self._conn is not None:
             self._conn.close()
             self._conn = None
-
-
-def _succeed(done: asyncio.Future[None]) -> None:
-    if not done.done():
-        done.set_result(None)
-
-
-def _fail(done: asyncio.Future[None], exc: BaseException) -> None:
-    if not done.done():
-        done.set_exception(exc)
