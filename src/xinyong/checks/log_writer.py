@@ -11,7 +11,8 @@ logged. Each check's ``check.logged`` audit entry is appended in the same transa
 (:func:`xinyong.checks.repository.log_checks`).
 
 The writer is a process of its own (:mod:`xinyong.checks.log_process`), forked from a
-``forkserver`` that has imported it: one per server process, started with the first check.
+``forkserver`` that has imported it: one per server process, started by the app's lifespan
+(or by the first check of an app run without one).
 :class:`CheckLogWriter` sends it each check down a pipe, in order, and a thread here reads
 its acknowledgements and releases the requests. If the process dies, every check waiting
 for it fails (``check_log_unavailable``) and the next check starts a new one.
@@ -123,7 +124,11 @@ class CheckLogWriter:
         # to keep reading, and the process to keep reading what is sent.
         with self._sending:
             with self._lock:
-                channel = self._running()
+                try:
+                    channel = self._running()
+                except OSError as exc:  # no process could be started: the check fails
+                    done.set_exception(CheckLogUnavailable(f"no check log writer: {exc}"))
+                    return done
                 channel.waiting.append((loop, done))
                 channel.sent += 1
             try:
