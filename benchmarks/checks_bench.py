@@ -41,7 +41,14 @@ with ``xinyong rate`` (not timed: grade-based lists need grades), then ``list_en
 concurrent callers on one event loop; CPU of the loop's thread per request, and cProfile of
 that thread during checks: where a check's time goes, with little noise.
 
-Options: ``--seconds``, ``--warmup``, ``--connections``, ``--threads``, ``--rounds``,
+``single --rate N`` sends the same requests at a fixed total rate of N per second
+(``benchmarks/checks_rate.lua``, wrk2's way: each thread keeps a schedule of send times)
+instead of back to back: the latencies are then those of a server at that load, not those of
+a queue of ``--connections`` requests (closed loop, the latency is connections / throughput);
+requests sent more than 1 ms later than scheduled are counted, with the 99th percentile of
+their lateness, and the goal counts as met only if that stays within 1 ms.
+
+Options: ``--seconds``, ``--warmup``, ``--connections``, ``--threads``, ``--rounds``, ``--rate``,
 ``--targets async,def,check``, ``--quiet-wait S`` (wait for other processes to use under
 ``--quiet`` cores first), ``--no-access-log``, ``--server-pythonpath DIR`` (e.g. a folder
 with uvloop and httptools), ``--server-workers N`` (uvicorn worker processes of both
@@ -114,6 +121,13 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=5, help="single: warm-up seconds")
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument(
+        "--rate",
+        type=int,
+        default=0,
+        help="single: send at this fixed total rate (requests/s; checks_rate.lua), "
+        "not back to back",
+    )
     parser.add_argument(
         "--targets", default="async,def,check", help="single: which of async,def,check to run"
     )

@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "var" / "bench"
 DATA = BENCH / "checks"
 LUA = ROOT / "benchmarks" / "checks_bench.lua"
+RATE_LUA = ROOT / "benchmarks" / "checks_rate.lua"
 BASELINE_APP = ROOT / "benchmarks" / "baseline_app.py"
 XINYONG = Path(sys.executable).parent / "xinyong"
 GENERATOR = 1  # bump when the store's data changes, so that an old store is rebuilt

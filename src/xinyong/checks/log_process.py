@@ -1,21 +1,36 @@
 """The check log's writer process: group commit, away from the request handlers' GIL.
 
 :class:`xinyong.checks.log_writer.CheckLogWriter` starts :func:`serve` in a process of its
-own and sends it every check to log, in order, as one message ``(head, results)``. The
-process takes everything that has queued up (at most :data:`MAX_BATCH` checks), writes it
-in one transaction with :func:`xinyong.checks.repository.log_checks`, commits (on SQLite
-with ``synchronous=FULL``: flushed to disk) and only then acknowledges, with the number of
-messages committed so far: ``("committed", n)``. A failed transaction is acknowledged as
-``("failed", n, message)``: none of its checks may be answered.
+own and sends it, in order, what to log:
+
+- ``("check", head, results)``: a whole check (the checks of a few subjects);
+- ``("part", check_id, head or None, rows)``: some of the decisions of a big check, sent as
+  soon as they are made, so that the process writes them while the rest are decided; the
+  first part carries the check's row;
+- ``("end", check_id, head, n)``: the big check is complete: ``head`` with its final
+  counts, ``n`` the decisions sent in its parts (the process refuses the check if it wrote
+  another number);
+- ``("abort", check_id)``: the big check will not be answered; its rows are removed from
+  the open transaction (they are never committed).
+
+Whole checks and ends are numbered in the order they arrive. The process writes what
+arrives into one open transaction and commits it (on SQLite with ``synchronous=FULL``:
+flushed to disk) once no big check is half-written, at most every
+:data:`COMMIT_INTERVAL` under load, and only then acknowledges, by number:
+``("committed", n)`` releases every check up to the n-th, ``("failed", n, message)``
+fails them (none of them may be answered). A transaction that fails fails every check in
+it, and the big checks it held half-written fail when their end arrives.
 
 Why a process: in one process, the writer thread and the event loop took turns at the
 GIL for every row bound and every statement stepped, and each waited for the other; a
 single-subject check then cost the event loop 0.39 ms instead of 0.28 ms, and the writer
-thread another 0.2 ms (docs/benchmarks.md, 2026-12-06).
+thread another 0.2 ms (docs/benchmarks.md, 2026-12-06). And a big check's log is written
+on the other core while its decisions are still being made.
 
-The process ends when it receives ``None`` or when the parent's end of the pipe closes,
-after committing what it has. It ignores SIGINT: Ctrl-C in a terminal reaches the whole
-process group, and the parent, not the signal, decides when the log is complete.
+The process ends when it receives :data:`STOP` or when the parent's end of the pipe
+closes, after removing half-written big checks and committing the rest. It ignores
+SIGINT: Ctrl-C in a terminal reaches the whole process group, and the parent, not the
+signal, decides when the log is complete.
 """
 
 from __future__ import annotations
@@ -51,78 +66,214 @@ COMMIT_INTERVAL = 0.005
 #: The message that ends the process.
 STOP = b"stop"
 
-Message = tuple[dict[str, Any], list[tuple[Any, ...]]]
+Message = tuple[Any, ...]
 
 
 def serve(url: str, requests: Pipe, acks: Pipe) -> None:
     """The process's main function: log what arrives on ``requests``, acknowledge on
     ``acks``, until told to stop."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    engine = make_engine(url)
-    conn: Connection | None = None
-    received = 0  # messages received so far: the sequence number of the last one
-    unchecked = 0  # rows committed since the last checkpoint
+    log = _Log(make_engine(url), acks)
     stopping = False
-    last_commit = 0.0
     try:
         while not stopping:
             first = _receive(requests)
             if first is None:
                 break
-            pause = last_commit + COMMIT_INTERVAL - time.monotonic()
+            log.handle(first)
+            if log.pending:  # a big check is being written: go on reading its parts
+                continue
+            pause = log.last_commit + COMMIT_INTERVAL - time.monotonic()
             if pause > 0:
                 time.sleep(pause)
-            last_commit = time.monotonic()
-            batch = [first]
-            while len(batch) < MAX_BATCH and requests.poll():
+            n = 0
+            while n < MAX_BATCH and requests.poll():
                 item = _receive(requests)
                 if item is None:
                     stopping = True
                     break
-                batch.append(item)
-            received += len(batch)
-            try:
-                conn = conn or _connect(engine)
-                with conn.begin():
-                    repo.log_checks(conn, [h for h, _ in batch], [r for _, rs in batch for r in rs])
-            except Exception as exc:  # every check of the batch fails, none is answered
-                acks.send(("failed", received, f"{type(exc).__name__}: {exc}"))
-                if conn is not None:
-                    _close(conn)
-                conn = None
-                continue
-            acks.send(("committed", received))
-            unchecked += sum(len(rs) + 2 for _, rs in batch)
-            if unchecked >= CHECKPOINT_ROWS:
-                _checkpoint(conn)
-                unchecked = 0
+                log.handle(item)
+                n += 1
+            if not log.pending:
+                log.flush()
     finally:
-        if conn is not None:
-            _checkpoint(conn)
-            _close(conn)
-        engine.dispose()
+        log.close()
         with contextlib.suppress(OSError):
-            acks.send(("stopped", received))
+            acks.send(("stopped", log.received))
+
+
+class _Log:
+    """The open transaction and the checks in it that wait for their commit."""
+
+    def __init__(self, engine: Engine, acks: Pipe) -> None:
+        self.engine = engine
+        self.acks = acks
+        self.conn: Connection | None = None
+        self.tx: Any = None  # the open transaction, if any
+        self.received = 0  # checks and ends received: the number of the last one
+        self.acked = 0
+        #: outcome of each check received since the last acknowledgement: None (to be
+        #: committed) or why it failed
+        self.outcomes: list[str | None] = []
+        #: big checks half-written in the open transaction: check id -> decisions written
+        self.pending: dict[str, int] = {}
+        #: big checks whose parts were lost with a failed transaction
+        self.doomed: set[str] = set()
+        self.unchecked = 0  # rows committed since the last checkpoint
+        self.last_commit = 0.0
+
+    def handle(self, message: Message) -> None:
+        kind = message[0]
+        if kind == "check":
+            _, head, results = message
+            self._count(None)
+            self._write(lambda c: repo.log_checks(c, [head], results), len(results) + 2)
+        elif kind == "part":
+            _, check_id, head, rows = message
+            if check_id in self.doomed:
+                return
+            self.pending[check_id] = self.pending.get(check_id, 0) + len(rows)
+
+            def part(c: Connection) -> None:
+                if head is not None:
+                    repo.add_checks(c, [head])
+                repo.add_results(c, [(check_id, *r) for r in rows])
+
+            self._write(part, len(rows))
+        elif kind == "end":
+            _, check_id, head, n = message
+            if check_id in self.doomed:
+                self.doomed.discard(check_id)
+                self._count("its decisions were lost with a failed transaction")
+                return
+            written = self.pending.pop(check_id) if check_id in self.pending else None
+            if written != n:
+                self._count(f"{written} of its {n} decisions reached the log")
+                if written is not None:
+                    self._write(lambda c: repo.forget_check(c, check_id), 0)
+                return
+            self._count(None)
+
+            def end(c: Connection) -> None:
+                repo.set_applies(c, check_id, head["applies"])
+                repo.audit_checks(c, [head])
+
+            self._write(end, 2)
+        elif kind == "abort":
+            _, check_id = message
+            self.doomed.discard(check_id)
+            if self.pending.pop(check_id, None) is not None:
+                self._write(lambda c: repo.forget_check(c, check_id), 0)
+
+    def _count(self, outcome: str | None) -> None:
+        self.received += 1
+        self.outcomes.append(outcome)
+
+    def _write(self, work: Any, rows: int) -> None:
+        try:
+            self.conn = self.conn or _connect(self.engine)
+            if self.tx is None:
+                self.tx = self.conn.begin()
+            work(self.conn)
+            self.unchecked += rows
+        except Exception as exc:
+            self._failed(f"{type(exc).__name__}: {exc}")
+
+    def _failed(self, why: str) -> None:
+        """The open transaction is lost: fail every check in it."""
+        if self.tx is not None:
+            with contextlib.suppress(Exception):
+                self.tx.rollback()
+        self.tx = None
+        if self.conn is not None:
+            _close(self.conn)
+        self.conn = None
+        self.outcomes = [why if o is None else o for o in self.outcomes]
+        self.doomed |= self.pending.keys()
+        self.pending.clear()
+        self.unchecked = 0
+
+    def flush(self) -> None:
+        """Commit (no big check may be half-written) and acknowledge every check since the
+        last acknowledgement."""
+        assert not self.pending
+        self.last_commit = time.monotonic()
+        if self.tx is not None:
+            tx, self.tx = self.tx, None
+            try:
+                tx.commit()
+            except Exception as exc:
+                self.tx = tx
+                self._failed(f"{type(exc).__name__}: {exc}")
+        self._acknowledge()
+        if self.unchecked >= CHECKPOINT_ROWS and self.conn is not None:
+            _checkpoint(self.conn)
+            self.unchecked = 0
+
+    def _acknowledge(self) -> None:
+        """One acknowledgement per run of checks with the same outcome, in order."""
+        for i, outcome in enumerate(self.outcomes):
+            if i + 1 == len(self.outcomes) or self.outcomes[i + 1] != outcome:
+                through = self.acked + i + 1
+                if outcome is None:
+                    self.acks.send(("committed", through))
+                else:
+                    self.acks.send(("failed", through, outcome))
+        self.acked = self.received
+        self.outcomes = []
+
+    def close(self) -> None:
+        """Remove half-written big checks, commit the rest, and let go of the database."""
+        for check_id in list(self.pending):
+            self.pending.pop(check_id)
+            self._write(lambda c, cid=check_id: repo.forget_check(c, cid), 0)
+        self.pending.clear()
+        with contextlib.suppress(OSError):
+            self.flush()
+        if self.conn is not None:
+            _checkpoint(self.conn)
+            _close(self.conn)
+        self.engine.dispose()
 
 
 def encode(head: dict[str, Any], results: Sequence[tuple[Any, ...]]) -> bytes:
     """One check as the process receives it: JSON (orjson: a few hundred nanoseconds for a
     single-subject check; pickle took 12 µs, most of it for the timestamp's time zone)."""
-    return orjson.dumps((head, results))
+    return orjson.dumps(("check", head, results))
+
+
+def encode_part(
+    check_id: str, head: dict[str, Any] | None, rows: Sequence[tuple[Any, ...]]
+) -> bytes:
+    """Some decisions of a big check: rows of ``RESULT_COLUMNS`` without the check id."""
+    return orjson.dumps(("part", check_id, head, rows))
+
+
+def encode_end(check_id: str, head: dict[str, Any], n: int) -> bytes:
+    return orjson.dumps(("end", check_id, head, n))
+
+
+def encode_abort(check_id: str) -> bytes:
+    return orjson.dumps(("abort", check_id))
 
 
 def _receive(requests: Pipe) -> Message | None:
-    """The next check; ``None`` to stop, also when the parent has gone."""
+    """The next message; ``None`` to stop, also when the parent has gone."""
     try:
         data = requests.recv_bytes()
     except (EOFError, OSError):
         return None
     if data == STOP:
         return None
-    head, results = orjson.loads(data)
-    head["at"] = dt.datetime.fromisoformat(head["at"])
-    head["on_date"] = dt.date.fromisoformat(head["on_date"])
-    return head, [tuple(r) for r in results]
+    message = orjson.loads(data)
+    kind = message[0]
+    head = message[1] if kind == "check" else message[2] if kind in ("part", "end") else None
+    if head is not None:
+        head["at"] = dt.datetime.fromisoformat(head["at"])
+        head["on_date"] = dt.date.fromisoformat(head["on_date"])
+    if kind == "check":
+        message[2] = [tuple(r) for r in message[2]]
+    return tuple(message)
 
 
 def _connect(engine: Engine) -> Connection:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import multiprocessing
+import queue
 import threading
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -35,6 +36,8 @@ from sqlalchemy import Connection, Engine
 from xinyong.checks import log_process
 
 Rows = Sequence[tuple[Any, ...]]
+_Waiter = tuple[asyncio.AbstractEventLoop, "asyncio.Future[None]"]
+_Outgoing = tuple[bytes, _Waiter | None]
 T = TypeVar("T")
 
 #: How long :meth:`CheckLogWriter.stop` waits for the process to commit what it has.
@@ -119,7 +122,23 @@ class CheckLogWriter:
         ``loop`` is given: the caller can make its answer while the log is written."""
         loop = loop or asyncio.get_running_loop()
         done: asyncio.Future[None] = loop.create_future()
-        message = log_process.encode(head, results)
+        self._send(log_process.encode(head, results), (loop, done), None)
+        return done
+
+    def in_parts(self, check_id: str) -> CheckInParts:
+        """Log a big check in parts, each written while the next is decided."""
+        return CheckInParts(self, check_id)
+
+    def _send(
+        self,
+        message: bytes,
+        waiter: _Waiter | None,
+        same_as: _Channel | None,
+    ) -> _Channel | None:
+        """Send one message to the live process (started if need be), with the request
+        waiting for its acknowledgement, if any. With ``same_as``, only to that process:
+        the parts of a big check must all reach the one that ends it. The channel it
+        went to, or ``None`` (then the waiter has failed)."""
         # Not under the channel's lock while sending: the acknowledgements' thread needs it
         # to keep reading, and the process to keep reading what is sent.
         with self._sending:
@@ -127,10 +146,17 @@ class CheckLogWriter:
                 try:
                     channel = self._running()
                 except OSError as exc:  # no process could be started: the check fails
-                    done.set_exception(CheckLogUnavailable(f"no check log writer: {exc}"))
-                    return done
-                channel.waiting.append((loop, done))
-                channel.sent += 1
+                    if waiter is not None:
+                        _release([waiter], CheckLogUnavailable(f"no check log writer: {exc}"))
+                    return None
+                if same_as is not None and channel is not same_as:
+                    if waiter is not None:
+                        lost = CheckLogUnavailable("the check log writer stopped")
+                        _release([waiter], lost)
+                    return None
+                if waiter is not None:
+                    channel.waiting.append(waiter)
+                    channel.sent += 1
             try:
                 channel.requests.send_bytes(message)
             except OSError:  # the process is gone: its receiver fails what waits for it
@@ -138,7 +164,7 @@ class CheckLogWriter:
                     channel.broken = True
                     if self._channel is channel:
                         self._channel = None
-        return done
+        return channel
 
     # ---- the process and its acknowledgements ------------------------------------------
 
@@ -224,6 +250,70 @@ def _resolve(futures: list[asyncio.Future[None]], problem: BaseException | None)
             done.set_result(None)
         else:
             done.set_exception(problem)
+
+
+class CheckInParts:
+    """The log of one big check, sent as its decisions are made: the writer process
+    inserts each part while the next is decided, in the transaction that will hold the
+    whole check. :meth:`end` (or :meth:`abort`) must follow the parts.
+
+    A thread of its own sends the parts: a part is larger than the pipe's buffer, and
+    sending it waits until the process has read it, which it does only once it has
+    written the part before (the thread waits without the GIL; the decisions go on)."""
+
+    def __init__(self, writer: CheckLogWriter, check_id: str) -> None:
+        self.writer = writer
+        self.check_id = check_id
+        self.rows = 0
+        self._outbox: queue.SimpleQueue[_Outgoing | None] = queue.SimpleQueue()
+        self._sender: threading.Thread | None = None
+        self._channel: _Channel | None = None
+        self._lost = False
+
+    def send(self, head: dict[str, Any] | None, rows: Rows) -> None:
+        """Some decisions (rows of ``RESULT_COLUMNS`` without the check id), in order;
+        the first part carries the check's row (``head``)."""
+        self.rows += len(rows)
+        self._post(log_process.encode_part(self.check_id, head, rows), None)
+
+    def end(self, head: dict[str, Any], loop: asyncio.AbstractEventLoop) -> asyncio.Future[None]:
+        """The check is complete (``head`` with its final counts): the future is done once
+        it is committed, and fails if any part did not reach the log."""
+        done: asyncio.Future[None] = loop.create_future()
+        self._post(log_process.encode_end(self.check_id, head, self.rows), (loop, done))
+        self._finish()
+        return done
+
+    def abort(self) -> None:
+        """The check will not be answered: its parts are removed, never committed."""
+        self._post(log_process.encode_abort(self.check_id), None)
+        self._finish()
+
+    def _post(self, message: bytes, waiter: _Waiter | None) -> None:
+        if self._sender is None:
+            self._sender = threading.Thread(
+                target=self._send_all, name="xinyong-check-log-parts", daemon=True
+            )
+            self._sender.start()
+        self._outbox.put((message, waiter))
+
+    def _finish(self) -> None:
+        """No more messages: the sender thread ends once it has sent them (nobody waits
+        for it; the end's future tells when the check is committed)."""
+        self._outbox.put(None)
+
+    def _send_all(self) -> None:
+        """The sender thread: every part to the one process, then the end (or abort)."""
+        while (item := self._outbox.get()) is not None:
+            message, waiter = item
+            if self._lost:  # a part went missing: the end fails, an abort is not needed
+                if waiter is not None:
+                    _release([waiter], CheckLogUnavailable("the check log writer stopped"))
+                continue
+            channel = self.writer._send(message, waiter, self._channel)
+            if channel is None:
+                self._lost = True
+            self._channel = channel
 
 
 class LoopReader:

@@ -49,6 +49,13 @@ def log_checks(
 ) -> None:
     """Store checks and the decision for each of their subjects (rows of
     :data:`RESULT_COLUMNS`), and audit each check (``check.logged``)."""
+    add_checks(conn, heads)
+    add_results(conn, results)
+    audit_checks(conn, heads)
+
+
+def add_checks(conn: Connection, heads: Sequence[dict[str, Any]]) -> None:
+    """The checks' own rows (who, why, which measure, data version, counts)."""
     rows = [
         tuple(
             naive_utc_text(h[c]) if c == "at" else h[c].isoformat() if c == "on_date" else h[c]
@@ -57,9 +64,28 @@ def log_checks(
         for h in heads
     ]
     bulk_insert(conn, checks.name, CHECK_COLUMNS, rows)
+
+
+def add_results(conn: Connection, results: Sequence[tuple[Any, ...]]) -> None:
+    """Decisions (rows of :data:`RESULT_COLUMNS`) of checks whose rows are stored."""
     # in the order of the entity index: its pages are then visited once each, in order
     bulk_insert(conn, check_results.name, RESULT_COLUMNS, sorted(results, key=_by_entity))
+
+
+def audit_checks(conn: Connection, heads: Sequence[dict[str, Any]]) -> None:
     audit.record_many(conn, [audit_event(h) for h in heads])
+
+
+def set_applies(conn: Connection, check_id: str, applies: int) -> None:
+    """A check logged in parts: how many of its decisions applied, known at its end."""
+    conn.execute(checks.update().where(checks.c.id == check_id).values(applies=applies))
+
+
+def forget_check(conn: Connection, check_id: str) -> None:
+    """Remove a check that was being logged in parts and will not be answered (its
+    decision failed half-way), in the transaction that holds its rows: never committed."""
+    conn.execute(check_results.delete().where(check_results.c.check_id == check_id))
+    conn.execute(checks.delete().where(checks.c.id == check_id))
 
 
 def _by_entity(row: tuple[Any, ...]) -> int:

@@ -154,16 +154,44 @@ async def answer_check(
         logged = log.submit(result.head, result.results)
         answer = service.answer_bytes(result)
     else:
+        today_only = as_of is None or as_of.known_by is None
 
         def in_thread() -> tuple[service.CheckResult, asyncio.Future[None], bytes]:
             # A big check makes hundreds of thousands of objects that die with it: the
             # cyclic garbage collector would scan them again and again (a third of the time)
             with service.gc_paused():
+                if today_only:  # logged in parts, each written while the next is decided
+                    return in_parts()
                 with state.engine.connect() as conn, conn.begin():
                     prepared = prepare(conn)
-                # the log is written (by the writer's thread) while the answer is made
+                # the log is written (by the writer process) while the answer is made
                 done = log.submit(prepared.head, prepared.results, loop)
                 return prepared, done, service.answer_bytes(prepared)
+
+        def in_parts() -> tuple[service.CheckResult, asyncio.Future[None], bytes]:
+            parts = log.in_parts(service.new_check_id())
+            try:
+                with state.engine.connect() as conn, conn.begin():
+                    prepared = service.prepare_in_parts(
+                        conn,
+                        state.declaration,
+                        state.schemes,
+                        asker_of(caller),
+                        parts.send,
+                        check_id=parts.check_id,
+                        measure_code=body.measure,
+                        codes=body.subjects,
+                        purpose=body.purpose,
+                        reference=body.reference,
+                        day=as_of.day if as_of is not None else today,
+                        now=utcnow(),
+                        as_of=as_of.day if as_of is not None else None,
+                    )
+            except BaseException:
+                parts.abort()
+                raise
+            done = parts.end(prepared.head, loop)
+            return prepared, done, service.answer_bytes(prepared)
 
         loop = asyncio.get_running_loop()
         result, logged, answer = await run_in_threadpool(in_thread)

@@ -399,7 +399,8 @@ def _raw_rows(
     """Rows of a statement whose last condition is ``{in_values}`` over many ``values``,
     run on the driver's cursor: the bulk check path reads 100,000 subjects in one statement
     without building SQLAlchemy rows (PostgreSQL: ``= ANY(array)``; SQLite: ``IN`` over
-    ``json_each`` of a JSON array, which it sorts and probes in order). ``{p}`` marks the
+    ``json_each`` of a JSON array, which it probes in the given order: sort the values first,
+    the probes are twice as fast in order). ``{p}`` marks the
     ``fixed`` parameters."""
     raw: Any = conn.connection.driver_connection
     cursor = raw.cursor()
