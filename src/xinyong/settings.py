@@ -33,6 +33,11 @@ class Settings(BaseSettings):
         default=DATA_DIR / "schemes",
         description="The rating schemes in force: every *.yaml file in this directory.",
     )
+    check_log_socket: str | None = Field(
+        default=None,
+        description="The Unix socket of the check log's shared writer process: set by "
+        "`xinyong serve --workers N` for its workers (unset: each server process its own).",
+    )
     webhook_dispatch: bool = Field(
         default=True, description="Deliver watch-list webhooks from the API server's process."
     )

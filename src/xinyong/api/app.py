@@ -58,7 +58,7 @@ def create_app(
     if rights is None:
         rights = load_rights(settings.rights_path, catalogue)
     divisions = load_divisions(settings.divisions_path)
-    check_log = CheckLogWriter(engine)
+    check_log = CheckLogWriter(engine, settings.check_log_socket)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

@@ -41,6 +41,7 @@ import signal
 import time
 from collections.abc import Sequence
 from multiprocessing.connection import Connection as Pipe
+from multiprocessing.connection import Listener, wait
 from typing import Any
 
 import orjson
@@ -70,69 +71,179 @@ Message = tuple[Any, ...]
 
 
 def serve(url: str, requests: Pipe, acks: Pipe) -> None:
-    """The process's main function: log what arrives on ``requests``, acknowledge on
-    ``acks``, until told to stop."""
+    """The process of one server process: log what arrives on ``requests``, acknowledge
+    on ``acks``, until told to stop (or the parent has gone)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    log = _Log(make_engine(url), acks)
-    stopping = False
+    only = _Client(requests, acks)
+    _run(_Log(make_engine(url)), [only], None)
+
+
+def serve_shared(url: str, address: str, ready: Pipe) -> None:
+    """The process that several server processes share (``xinyong serve --workers N``):
+    each connects to the Unix socket ``address`` and logs through it as through
+    :func:`serve`'s pipes; one transaction, one writer for the database (on SQLite the
+    workers' own writers would queue for its write lock). A client's :data:`STOP` ends
+    only that client. Runs until SIGTERM, then commits what it has. Says ``"ready"`` on
+    ``ready`` once it listens."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    stop = _Stop()
+    signal.signal(signal.SIGTERM, stop.set)
+    listener = Listener(address, family="AF_UNIX")
     try:
-        while not stopping:
-            first = _receive(requests)
-            if first is None:
-                break
-            log.handle(first)
+        ready.send("ready")
+        ready.close()
+        _run(_Log(make_engine(url)), [], listener, stop)
+    finally:
+        listener.close()
+
+
+class _Stop:
+    """Set by SIGTERM: the shared process ends once it has committed what it has."""
+
+    def __init__(self) -> None:
+        self.stopping = False
+
+    def set(self, *_: object) -> None:
+        self.stopping = True
+
+
+def _run(log: _Log, clients: list[_Client], listener: Listener | None, stop: Any = None) -> None:
+    """Read, write and commit until the clients have gone (with a ``listener``: until
+    ``stop`` is set). Under load a commit carries everything that arrived within
+    :data:`COMMIT_INTERVAL`; a big check half-written keeps the transaction open."""
+    waitables: dict[Any, Any] = {}
+    if listener is not None:
+        waitables[_listening_socket(listener)] = listener
+    for c in clients:
+        waitables[c.requests] = c
+    try:
+        while (listener is not None and not stop.stopping) or any(
+            isinstance(w, _Client) for w in waitables.values()
+        ):
+            try:
+                ready = wait(list(waitables), timeout=0.5 if listener is not None else None)
+            except InterruptedError:  # a signal
+                continue
+            if not ready:
+                continue
+            _read(log, waitables, ready, listener)
             if log.pending:  # a big check is being written: go on reading its parts
                 continue
             pause = log.last_commit + COMMIT_INTERVAL - time.monotonic()
             if pause > 0:
                 time.sleep(pause)
-            n = 0
-            while n < MAX_BATCH and requests.poll():
-                item = _receive(requests)
-                if item is None:
-                    stopping = True
+            for _ in range(MAX_BATCH):
+                more = wait(list(waitables), timeout=0)
+                if not more or not _read(log, waitables, more, listener):
                     break
-                log.handle(item)
-                n += 1
             if not log.pending:
                 log.flush()
     finally:
+        log.leaving += [w for w in waitables.values() if isinstance(w, _Client)]
         log.close()
+
+
+def _read(
+    log: _Log, waitables: dict[Any, Any], ready: list[Any], listener: Listener | None
+) -> bool:
+    """One message from each ready client (and new clients); whether any was read."""
+    read = False
+    for key in ready:
+        found = waitables.get(key)
+        if found is listener and listener is not None:
+            accepted = listener.accept()
+            waitables[accepted] = _Client(accepted, accepted)
+            continue
+        client = found
+        assert isinstance(client, _Client)
+        message = _receive(client.requests)
+        if message is None:  # STOP, or the client has gone: told once its checks are settled
+            del waitables[key]
+            log.leave(client)
+            continue
+        log.handle(client, message)
+        read = True
+    return read
+
+
+def _listening_socket(listener: Listener) -> Any:
+    """The socket under a :class:`~multiprocessing.connection.Listener`, to wait on."""
+    return listener._listener._socket  # type: ignore[attr-defined]
+
+
+class _Client:
+    """One server process's connection: the checks it sent since the last
+    acknowledgement, and their outcomes (None: to be committed, or why they failed)."""
+
+    def __init__(self, requests: Pipe, acks: Pipe) -> None:
+        self.requests = requests
+        self.acks = acks
+        self.received = 0  # checks and ends received: the number of the last one
+        self.acked = 0
+        self.outcomes: list[str | None] = []
+        self.gone = False
+
+    def count(self, outcome: str | None) -> None:
+        self.received += 1
+        self.outcomes.append(outcome)
+
+    def acknowledge(self) -> None:
+        """One acknowledgement per run of checks with the same outcome, in order."""
+        outcomes, self.outcomes = self.outcomes, []
+        for i, outcome in enumerate(outcomes):
+            if i + 1 == len(outcomes) or outcomes[i + 1] != outcome:
+                through = self.acked + i + 1
+                with contextlib.suppress(OSError):
+                    if outcome is None:
+                        self.acks.send(("committed", through))
+                    else:
+                        self.acks.send(("failed", through, outcome))
+        self.acked = self.received
+
+    def stopped(self) -> None:
+        """Tell the client everything it sent is settled, and let go of it."""
+        if self.gone:
+            return
+        self.gone = True
         with contextlib.suppress(OSError):
-            acks.send(("stopped", log.received))
+            self.acks.send(("stopped", self.received))
+        with contextlib.suppress(OSError):
+            self.requests.close()
+        if self.acks is not self.requests:
+            with contextlib.suppress(OSError):
+                self.acks.close()
 
 
 class _Log:
     """The open transaction and the checks in it that wait for their commit."""
 
-    def __init__(self, engine: Engine, acks: Pipe) -> None:
+    def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self.acks = acks
         self.conn: Connection | None = None
         self.tx: Any = None  # the open transaction, if any
-        self.received = 0  # checks and ends received: the number of the last one
-        self.acked = 0
-        #: outcome of each check received since the last acknowledgement: None (to be
-        #: committed) or why it failed
-        self.outcomes: list[str | None] = []
-        #: big checks half-written in the open transaction: check id -> decisions written
-        self.pending: dict[str, int] = {}
+        self.clients: set[_Client] = set()  # those with checks since the last commit
+        #: big checks half-written in the open transaction: check id -> (client,
+        #: decisions written)
+        self.pending: dict[str, tuple[_Client, int]] = {}
         #: big checks whose parts were lost with a failed transaction
         self.doomed: set[str] = set()
+        #: clients that stopped or went: told so after the next commit
+        self.leaving: list[_Client] = []
         self.unchecked = 0  # rows committed since the last checkpoint
         self.last_commit = 0.0
 
-    def handle(self, message: Message) -> None:
+    def handle(self, client: _Client, message: Message) -> None:
         kind = message[0]
         if kind == "check":
             _, head, results = message
-            self._count(None)
+            self._count(client, None)
             self._write(lambda c: repo.log_checks(c, [head], results), len(results) + 2)
         elif kind == "part":
             _, check_id, head, rows = message
             if check_id in self.doomed:
                 return
-            self.pending[check_id] = self.pending.get(check_id, 0) + len(rows)
+            _, written = self.pending.get(check_id, (client, 0))
+            self.pending[check_id] = (client, written + len(rows))
 
             def part(c: Connection) -> None:
                 if head is not None:
@@ -144,15 +255,16 @@ class _Log:
             _, check_id, head, n = message
             if check_id in self.doomed:
                 self.doomed.discard(check_id)
-                self._count("its decisions were lost with a failed transaction")
+                self._count(client, "its decisions were lost with a failed transaction")
                 return
-            written = self.pending.pop(check_id) if check_id in self.pending else None
-            if written != n:
-                self._count(f"{written} of its {n} decisions reached the log")
-                if written is not None:
+            found = self.pending.pop(check_id, None)
+            if found is None or found[1] != n:
+                written = 0 if found is None else found[1]
+                self._count(client, f"{written} of its {n} decisions reached the log")
+                if found is not None:
                     self._write(lambda c: repo.forget_check(c, check_id), 0)
                 return
-            self._count(None)
+            self._count(client, None)
 
             def end(c: Connection) -> None:
                 repo.set_applies(c, check_id, head["applies"])
@@ -161,13 +273,24 @@ class _Log:
             self._write(end, 2)
         elif kind == "abort":
             _, check_id = message
-            self.doomed.discard(check_id)
-            if self.pending.pop(check_id, None) is not None:
-                self._write(lambda c: repo.forget_check(c, check_id), 0)
+            self._forget(check_id)
 
-    def _count(self, outcome: str | None) -> None:
-        self.received += 1
-        self.outcomes.append(outcome)
+    def leave(self, client: _Client) -> None:
+        """A client stopped or went: its half-written big checks are removed; what it
+        sent whole is committed with the rest, and then it is told it has stopped."""
+        for check_id, (owner, _) in list(self.pending.items()):
+            if owner is client:
+                self._forget(check_id)
+        self.leaving.append(client)
+
+    def _forget(self, check_id: str) -> None:
+        self.doomed.discard(check_id)
+        if self.pending.pop(check_id, None) is not None:
+            self._write(lambda c: repo.forget_check(c, check_id), 0)
+
+    def _count(self, client: _Client, outcome: str | None) -> None:
+        client.count(outcome)
+        self.clients.add(client)
 
     def _write(self, work: Any, rows: int) -> None:
         try:
@@ -188,7 +311,8 @@ class _Log:
         if self.conn is not None:
             _close(self.conn)
         self.conn = None
-        self.outcomes = [why if o is None else o for o in self.outcomes]
+        for client in self.clients:
+            client.outcomes = [why if o is None else o for o in client.outcomes]
         self.doomed |= self.pending.keys()
         self.pending.clear()
         self.unchecked = 0
@@ -205,31 +329,21 @@ class _Log:
             except Exception as exc:
                 self.tx = tx
                 self._failed(f"{type(exc).__name__}: {exc}")
-        self._acknowledge()
+        clients, self.clients = self.clients, set()
+        for client in clients:
+            client.acknowledge()
+        leaving, self.leaving = self.leaving, []
+        for client in leaving:
+            client.stopped()
         if self.unchecked >= CHECKPOINT_ROWS and self.conn is not None:
             _checkpoint(self.conn)
             self.unchecked = 0
 
-    def _acknowledge(self) -> None:
-        """One acknowledgement per run of checks with the same outcome, in order."""
-        for i, outcome in enumerate(self.outcomes):
-            if i + 1 == len(self.outcomes) or self.outcomes[i + 1] != outcome:
-                through = self.acked + i + 1
-                if outcome is None:
-                    self.acks.send(("committed", through))
-                else:
-                    self.acks.send(("failed", through, outcome))
-        self.acked = self.received
-        self.outcomes = []
-
     def close(self) -> None:
         """Remove half-written big checks, commit the rest, and let go of the database."""
         for check_id in list(self.pending):
-            self.pending.pop(check_id)
-            self._write(lambda c, cid=check_id: repo.forget_check(c, cid), 0)
-        self.pending.clear()
-        with contextlib.suppress(OSError):
-            self.flush()
+            self._forget(check_id)
+        self.flush()
         if self.conn is not None:
             _checkpoint(self.conn)
             _close(self.conn)

@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import multiprocessing
+import multiprocessing.connection
 import queue
 import threading
 from collections import deque
@@ -52,7 +53,7 @@ class CheckLogUnavailable(RuntimeError):
 class _Channel:
     """One writer process, the pipe to it and the checks it has not acknowledged yet."""
 
-    process: Any  # multiprocessing's ForkServerProcess
+    process: Any  # multiprocessing's ForkServerProcess; None: the shared process
     requests: Pipe
     acks: Pipe
     waiting: deque[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = field(
@@ -65,11 +66,14 @@ class _Channel:
 
 
 class CheckLogWriter:
-    """One writer process per server process; :meth:`submit` is called by request
-    handlers, which await the future it returns."""
+    """One writer process per server process, or (with ``address``) the connection to the
+    process that the server processes of ``xinyong serve --workers N`` share
+    (:class:`xinyong.checks.log_shared.SharedCheckLog`); :meth:`submit` is called by
+    request handlers, which await the future it returns."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, address: str | None = None) -> None:
         self.url = engine.url.render_as_string(hide_password=False)
+        self.address = address
         self._lock = threading.Lock()  # the channel and its waiting requests
         self._sending = threading.Lock()  # the pipe: one message at a time, in order
         self._channel: _Channel | None = None
@@ -78,30 +82,39 @@ class CheckLogWriter:
 
     @property
     def process_id(self) -> int | None:
-        """The writer process's id, while one runs."""
+        """The writer process's id, while one of this server process's own runs."""
         channel = self._channel
-        return None if channel is None else int(channel.process.pid)
+        return None if channel is None or channel.process is None else int(channel.process.pid)
+
+    @property
+    def connected(self) -> bool:
+        """Whether a writer (its own or the shared one) is there to log checks."""
+        channel = self._channel
+        return channel is not None and not channel.broken
 
     def start(self) -> None:
-        """Start the writer process now (it is otherwise started by the first check)."""
+        """Start the writer process (or connect to the shared one) now; it is otherwise
+        done by the first check."""
         with self._lock:
             self._running()
 
     def stop(self) -> None:
-        """Let the process commit what it has, then end it."""
+        """Let the process commit what it has, then end it (the shared one: let go of it)."""
         with self._lock:
             channel, self._channel = self._channel, None
         if channel is None:
             return
-        if channel.sent == 0 or channel.broken:
+        own = channel.process is not None
+        if own and (channel.sent == 0 or channel.broken):
             channel.process.terminate()  # nothing to commit
-        else:
+        elif not channel.broken:  # the shared process answers "stopped" once it has committed
             with self._sending, contextlib.suppress(OSError):
                 channel.requests.send_bytes(log_process.STOP)
-        channel.process.join(STOP_SECONDS)
-        if channel.process.is_alive():
-            channel.process.kill()
-            channel.process.join()
+        if own:
+            channel.process.join(STOP_SECONDS)
+            if channel.process.is_alive():
+                channel.process.kill()
+                channel.process.join()
         if channel.receiver is not None:
             channel.receiver.join(STOP_SECONDS)
         channel.requests.close()
@@ -175,6 +188,9 @@ class CheckLogWriter:
         return self._channel
 
     def _spawn(self) -> _Channel:
+        if self.address is not None:  # the shared process: raises OSError if it is not there
+            conn = multiprocessing.connection.Client(self.address, family="AF_UNIX")
+            return self._listen(_Channel(None, conn, conn))
         ctx = multiprocessing.get_context("forkserver")
         # the fork server imports the process's module once; each writer then starts at once
         ctx.set_forkserver_preload([log_process.__name__])
@@ -189,7 +205,10 @@ class CheckLogWriter:
         process.start()
         requests_out.close()
         acks_in.close()
-        channel = _Channel(process, requests_in, acks_out)
+        return self._listen(_Channel(process, requests_in, acks_out))
+
+    def _listen(self, channel: _Channel) -> _Channel:
+        """Start the thread that reads the channel's acknowledgements."""
         channel.receiver = threading.Thread(
             target=self._receive, args=(channel,), name="xinyong-check-log-acks", daemon=True
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import os
 import threading
 import time
 import urllib.request
@@ -27,8 +28,8 @@ def serve(
     workers: int = typer.Option(
         1,
         min=1,
-        help="Server processes sharing the port (each with its own check-log writer; on "
-        "SQLite they take turns at the database's write lock).",
+        help="Server processes sharing the port; they log checks through one shared writer "
+        "process.",
     ),
 ) -> None:
     """Serve the portal and the API on an existing database (its schema is migrated on
@@ -47,6 +48,25 @@ def serve(
     if warm:
         threading.Thread(target=_warm, args=(f"{base}/statistics",), daemon=True).start()
     if workers > 1:  # each worker process builds the app from the same environment
+        _serve_workers(settings.database_url, host, port, workers, access_log)
+        return
+    uvicorn.run(worker_app(), host=host, port=port, log_level="info", access_log=access_log)
+
+
+def _serve_workers(url: str, host: str, port: int, workers: int, access_log: bool) -> None:
+    """Serve with ``workers`` processes that log checks through one shared writer process
+    (:mod:`xinyong.checks.log_shared`), started before them on a migrated schema."""
+    from xinyong.checks.log_shared import ADDRESS_ENV, SharedCheckLog
+    from xinyong.db.engine import make_engine
+    from xinyong.db.migrate import ensure_schema
+
+    engine = make_engine(url)
+    ensure_schema(engine)
+    engine.dispose()
+    shared = SharedCheckLog(url)
+    os.environ[ADDRESS_ENV] = shared.start()
+    console.print(f"check log:  one writer process (pid {shared.process_id}) for {workers} workers")
+    try:
         uvicorn.run(
             "xinyong.cli.serve:worker_app",
             factory=True,
@@ -56,8 +76,9 @@ def serve(
             log_level="info",
             access_log=access_log,
         )
-        return
-    uvicorn.run(worker_app(), host=host, port=port, log_level="info", access_log=access_log)
+    finally:
+        shared.stop()
+        os.environ.pop(ADDRESS_ENV, None)
 
 
 def worker_app() -> FastAPI:
