@@ -126,9 +126,9 @@ def test_serve_with_two_workers_logs_every_check(
     port = _free_port()
     env = {**os.environ, "XINYONG_DATABASE_URL": db_url}
     env.pop(ADDRESS_ENV, None)
+    command = ["serve", "--workers", "2", "--no-warm", "--port", str(port)]
     server = subprocess.Popen(
-        [sys.executable, "-m", "xinyong.cli.main", "serve", "--workers", "2", "--no-warm"]
-        + ["--port", str(port)],
+        [sys.executable, "-m", "xinyong.cli.main", *command],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         env=env,
