@@ -146,7 +146,7 @@ def _run(log: _Log, clients: list[_Client], listener: Listener | None, stop: Any
 def _read(
     log: _Log, waitables: dict[Any, Any], ready: list[Any], listener: Listener | None
 ) -> bool:
-    """One message from each ready client (and new clients); whether any was read."""
+    """What each ready client has sent (and new clients); whether anything was read."""
     read = False
     for key in ready:
         found = waitables.get(key)
@@ -156,13 +156,16 @@ def _read(
             continue
         client = found
         assert isinstance(client, _Client)
-        message = _receive(client.requests)
-        if message is None:  # STOP, or the client has gone: told once its checks are settled
-            del waitables[key]
-            log.leave(client)
-            continue
-        log.handle(client, message)
-        read = True
+        for _ in range(MAX_BATCH):  # everything it has sent so far
+            message = _receive(client.requests)
+            if message is None:  # STOP, or the client has gone: told once its checks settle
+                del waitables[key]
+                log.leave(client)
+                break
+            log.handle(client, message)
+            read = True
+            if not client.requests.poll():
+                break
     return read
 
 
@@ -227,6 +230,8 @@ class _Log:
         self.pending: dict[str, tuple[_Client, int]] = {}
         #: big checks whose parts were lost with a failed transaction
         self.doomed: set[str] = set()
+        #: whole checks received since the last commit, written together before it
+        self.whole: list[tuple[dict[str, Any], list[tuple[Any, ...]]]] = []
         #: clients that stopped or went: told so after the next commit
         self.leaving: list[_Client] = []
         self.unchecked = 0  # rows committed since the last checkpoint
@@ -234,10 +239,10 @@ class _Log:
 
     def handle(self, client: _Client, message: Message) -> None:
         kind = message[0]
-        if kind == "check":
+        if kind == "check":  # written with the others at the commit: a few statements
             _, head, results = message
             self._count(client, None)
-            self._write(lambda c: repo.log_checks(c, [head], results), len(results) + 2)
+            self.whole.append((head, results))
         elif kind == "part":
             _, check_id, head, rows = message
             if check_id in self.doomed:
@@ -315,6 +320,7 @@ class _Log:
             client.outcomes = [why if o is None else o for o in client.outcomes]
         self.doomed |= self.pending.keys()
         self.pending.clear()
+        self.whole.clear()
         self.unchecked = 0
 
     def flush(self) -> None:
@@ -322,6 +328,11 @@ class _Log:
         last acknowledgement."""
         assert not self.pending
         self.last_commit = time.monotonic()
+        whole, self.whole = self.whole, []
+        if whole:
+            heads = [h for h, _ in whole]
+            rows = [r for _, rs in whole for r in rs]
+            self._write(lambda c: repo.log_checks(c, heads, rows), len(rows) + 2 * len(heads))
         if self.tx is not None:
             tx, self.tx = self.tx, None
             try:
