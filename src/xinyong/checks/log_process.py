@@ -4,9 +4,9 @@
 own and sends it, in order, what to log:
 
 - ``("check", head, results)``: a whole check (the checks of a few subjects);
-- ``("part", check_id, head or None, rows)``: some of the decisions of a big check, sent as
-  soon as they are made, so that the process writes them while the rest are decided; the
-  first part carries the check's row;
+- a part (:data:`PART`: ``check_id``, ``head`` or None, ``rows``): some of the
+  decisions of a big check, sent as soon as they are made, so that the process writes
+  them while the rest are decided; the first part carries the check's row;
 - ``("end", check_id, head, n)``: the big check is complete: ``head`` with its final
   counts, ``n`` the decisions sent in its parts (the process refuses the check if it wrote
   another number);
@@ -244,18 +244,18 @@ class _Log:
             self._count(client, None)
             self.whole.append((head, results))
         elif kind == "part":
-            _, check_id, head, rows = message
+            _, check_id, head, n, rows = message
             if check_id in self.doomed:
                 return
             _, written = self.pending.get(check_id, (client, 0))
-            self.pending[check_id] = (client, written + len(rows))
+            self.pending[check_id] = (client, written + n)
 
             def part(c: Connection) -> None:
                 if head is not None:
                     repo.add_checks(c, [head])
-                repo.add_results(c, [(check_id, *r) for r in rows])
+                repo.add_results_json(c, check_id, rows)
 
-            self._write(part, len(rows))
+            self._write(part, n)
         elif kind == "end":
             _, check_id, head, n = message
             if check_id in self.doomed:
@@ -367,11 +367,19 @@ def encode(head: dict[str, Any], results: Sequence[tuple[Any, ...]]) -> bytes:
     return orjson.dumps(("check", head, results))
 
 
+#: A part is framed apart from the JSON messages: this line, the part's own line
+#: ``[check_id, head, n]``, then its ``n`` rows as one JSON array, which the process hands
+#: to the database as it came (on SQLite, ``json_each`` reads it: no row is ever a Python
+#: object in the process). orjson escapes every newline inside strings, so the first two
+#: newlines end the two lines.
+PART = b"part\n"
+
+
 def encode_part(
     check_id: str, head: dict[str, Any] | None, rows: Sequence[tuple[Any, ...]]
 ) -> bytes:
     """Some decisions of a big check: rows of ``RESULT_COLUMNS`` without the check id."""
-    return orjson.dumps(("part", check_id, head, rows))
+    return b"".join((PART, orjson.dumps((check_id, head, len(rows))), b"\n", orjson.dumps(rows)))
 
 
 def encode_end(check_id: str, head: dict[str, Any], n: int) -> bytes:
@@ -390,6 +398,13 @@ def _receive(requests: Pipe) -> Message | None:
         return None
     if data == STOP:
         return None
+    if data.startswith(PART):
+        line, rows = data[len(PART) :].split(b"\n", 1)
+        check_id, part_head, n = orjson.loads(line)
+        if part_head is not None:
+            part_head["at"] = dt.datetime.fromisoformat(part_head["at"])
+            part_head["on_date"] = dt.date.fromisoformat(part_head["on_date"])
+        return ("part", check_id, part_head, n, rows)
     message = orjson.loads(data)
     kind = message[0]
     head = message[1] if kind == "check" else message[2] if kind in ("part", "end") else None

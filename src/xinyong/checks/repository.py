@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, and_, func, select
 
 from xinyong.audit import service as audit
@@ -70,6 +71,23 @@ def add_results(conn: Connection, results: Sequence[tuple[Any, ...]]) -> None:
     """Decisions (rows of :data:`RESULT_COLUMNS`) of checks whose rows are stored."""
     # in the order of the entity index: its pages are then visited once each, in order
     bulk_insert(conn, check_results.name, RESULT_COLUMNS, sorted(results, key=_by_entity))
+
+
+def add_results_json(conn: Connection, check_id: str, rows: bytes) -> None:
+    """Decisions of a check whose row is stored, as a JSON array of rows of
+    :data:`RESULT_COLUMNS` without the check id. SQLite reads the array itself
+    (``json_each``, in the order of the entity index): a third less work than binding each
+    row from Python."""
+    if conn.dialect.name != "sqlite":
+        add_results(conn, [(check_id, *r) for r in orjson.loads(rows)])
+        return
+    names = ", ".join(RESULT_COLUMNS)
+    values = ", ".join(f"value->>{i}" for i in range(len(RESULT_COLUMNS) - 1))
+    conn.exec_driver_sql(
+        f"INSERT INTO {check_results.name} ({names}) SELECT ?, {values} "
+        "FROM json_each(?) ORDER BY value->>2",
+        (check_id, rows.decode()),
+    )
 
 
 def audit_checks(conn: Connection, heads: Sequence[dict[str, Any]]) -> None:
