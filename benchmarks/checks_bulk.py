@@ -265,7 +265,10 @@ def print_bulk(res: dict[str, Any]) -> None:
             f"{r['median_to_headers_s']:.3f} | {r['runs'][0]['response_mib']:.1f} |"
         )
     side = res["server_side"]
-    print(f"\nserver side in-process (median of {side['runs']} runs, ms):")
+    print(
+        f"\nserver side in-process, the CLI's path (prepare_check, then log_now in one "
+        f"transaction; the API logs in parts instead), median of {side['runs']} runs, ms:"
+    )
     for k, v in side["median_ms"].items():
         print(f"  {k}: {v:.1f}")
     print(f"SQL ({side['sql_ms_per_run']:.1f} ms per run):")

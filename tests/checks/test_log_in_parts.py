@@ -70,13 +70,6 @@ def writer(engine: Engine) -> Iterator[CheckLogWriter]:
     w.stop()
 
 
-@pytest.fixture
-def loop() -> Iterator[asyncio.AbstractEventLoop]:
-    loop = asyncio.new_event_loop()
-    yield loop
-    loop.close()
-
-
 def wait(loop: asyncio.AbstractEventLoop, *futures: asyncio.Future[None]) -> list[Any]:
     async def gather() -> list[Any]:
         return await asyncio.wait_for(asyncio.gather(*futures, return_exceptions=True), 30)

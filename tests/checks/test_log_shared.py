@@ -42,13 +42,6 @@ def shared(engine: Engine) -> Iterator[SharedCheckLog]:
     log.stop()
 
 
-@pytest.fixture
-def loop() -> Iterator[asyncio.AbstractEventLoop]:
-    loop = asyncio.new_event_loop()
-    yield loop
-    loop.close()
-
-
 def test_two_workers_log_through_one_process(
     engine: Engine, shared: SharedCheckLog, loop: asyncio.AbstractEventLoop
 ) -> None:
