@@ -305,6 +305,8 @@ class CheckInParts:
 
     def abort(self) -> None:
         """The check will not be answered: its parts are removed, never committed."""
+        if self._sender is None:  # nothing was sent: nothing to remove
+            return
         self._post(log_process.encode_abort(self.check_id), None)
         self._finish()
 
