@@ -38,6 +38,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import signal
+import threading
 import time
 from collections.abc import Sequence
 from multiprocessing.connection import Connection as Pipe
@@ -50,7 +51,8 @@ from sqlalchemy import Connection, Engine
 from xinyong.checks import repository as repo
 from xinyong.db.engine import WRITER_OPTION, make_engine
 
-#: At most this many checks go into one commit.
+#: Under load, a commit is made once about this many messages have been read (sooner when
+#: nothing more is waiting; later only while a big check is half-written).
 MAX_BATCH = 2000
 #: On SQLite, the writer checkpoints the write-ahead log itself once this many rows were
 #: committed since it last did, after the commit was acknowledged (the automatic
@@ -86,8 +88,8 @@ def serve_shared(url: str, address: str, ready: Pipe) -> None:
     only that client. Runs until SIGTERM, then commits what it has. Says ``"ready"`` on
     ``ready`` once it listens."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    stop = _Stop()
-    signal.signal(signal.SIGTERM, stop.set)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
     listener = Listener(address, family="AF_UNIX")
     try:
         ready.send("ready")
@@ -97,17 +99,12 @@ def serve_shared(url: str, address: str, ready: Pipe) -> None:
         listener.close()
 
 
-class _Stop:
-    """Set by SIGTERM: the shared process ends once it has committed what it has."""
-
-    def __init__(self) -> None:
-        self.stopping = False
-
-    def set(self, *_: object) -> None:
-        self.stopping = True
-
-
-def _run(log: _Log, clients: list[_Client], listener: Listener | None, stop: Any = None) -> None:
+def _run(
+    log: _Log,
+    clients: list[_Client],
+    listener: Listener | None,
+    stop: threading.Event | None = None,
+) -> None:
     """Read, write and commit until the clients have gone (with a ``listener``: until
     ``stop`` is set). Under load a commit carries everything that arrived within
     :data:`COMMIT_INTERVAL`; a big check half-written keeps the transaction open."""
@@ -117,7 +114,7 @@ def _run(log: _Log, clients: list[_Client], listener: Listener | None, stop: Any
     for c in clients:
         waitables[c.requests] = c
     try:
-        while (listener is not None and not stop.stopping) or any(
+        while (stop is not None and not stop.is_set()) or any(
             isinstance(w, _Client) for w in waitables.values()
         ):
             try:
@@ -132,10 +129,12 @@ def _run(log: _Log, clients: list[_Client], listener: Listener | None, stop: Any
             pause = log.last_commit + COMMIT_INTERVAL - time.monotonic()
             if pause > 0:
                 time.sleep(pause)
-            for _ in range(MAX_BATCH):
-                more = wait(list(waitables), timeout=0)
-                if not more or not _read(log, waitables, more, listener):
+            taken = 0
+            while taken < MAX_BATCH and (more := wait(list(waitables), timeout=0)):
+                read = _read(log, waitables, more, listener)
+                if not read:
                     break
+                taken += read
             if not log.pending:
                 log.flush()
     finally:
@@ -143,11 +142,9 @@ def _run(log: _Log, clients: list[_Client], listener: Listener | None, stop: Any
         log.close()
 
 
-def _read(
-    log: _Log, waitables: dict[Any, Any], ready: list[Any], listener: Listener | None
-) -> bool:
-    """What each ready client has sent (and new clients); whether anything was read."""
-    read = False
+def _read(log: _Log, waitables: dict[Any, Any], ready: list[Any], listener: Listener | None) -> int:
+    """What each ready client has sent (and new clients): how many messages were read."""
+    read = 0
     for key in ready:
         found = waitables.get(key)
         if found is listener and listener is not None:
@@ -163,7 +160,7 @@ def _read(
                 log.leave(client)
                 break
             log.handle(client, message)
-            read = True
+            read += 1
             if not client.requests.poll():
                 break
     return read
@@ -407,7 +404,7 @@ def _receive(requests: Pipe) -> Message | None:
         return ("part", check_id, part_head, n, rows)
     message = orjson.loads(data)
     kind = message[0]
-    head = message[1] if kind == "check" else message[2] if kind in ("part", "end") else None
+    head = message[1] if kind == "check" else message[2] if kind == "end" else None
     if head is not None:
         head["at"] = dt.datetime.fromisoformat(head["at"])
         head["on_date"] = dt.date.fromisoformat(head["on_date"])
