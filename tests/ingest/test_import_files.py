@@ -197,6 +197,11 @@ def test_public_until_after_imports_is_what_a_full_recompute_gives(
         judgment("J4", b, kind="person", name="李华"),
         judgment("J5", d, kind="person"),
         judgment("J2", c, kind="person", name="张伟", decided_on=days_ago(100)),  # corrected
+        judgment("J6", a, kind="person", name="陈明", decided_on=days_ago(1500)),  # ends earlier
+    ]
+    last = [
+        judgment("J7", c, kind="person", name="张伟", decided_on=days_ago(1)),  # ends later
+        penalty("P3", d, kind="person"),
     ]
     person = entities.c.kind == "person"
 
@@ -205,15 +210,19 @@ def test_public_until_after_imports_is_what_a_full_recompute_gives(
             rows = conn.execute(select(entities.c.code, entities.c.public_until).where(person))
             return {str(code): until for code, until in rows}
 
-    for data in (first, later):
+    seen = []
+    for data in (first, later, last):
         _import(engine, catalogue, chunked, csv_bytes(data))
         imported = persons()
+        seen.append(imported)
         with engine.begin() as conn:
             ids = list(conn.execute(select(entities.c.id).where(person)).scalars())
             refresh_public_until_of(conn, ids, public_types_for_persons(catalogue))
         assert persons() == imported
     assert set(imported) == {a, b, c, d}
     assert all(imported[code] is not None for code in (a, c, d))  # judgments are public
+    assert seen[2][c] > seen[1][c]  # a new record that ends later moves the day
+    assert seen[2][a] == seen[1][a]
 
 
 def test_a_correction_naming_another_person_moves_the_listing_and_the_public_page(

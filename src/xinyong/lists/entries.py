@@ -181,9 +181,12 @@ def entries_of(
 ) -> list[Entry]:
     """Every entry that these records and grades make, on every list."""
     out: list[Entry] = []
-    direct = [lst for lst in decl.lists if lst.criteria.records]
+    by_type: dict[str, list[ListDecl]] = {}
+    for lst in decl.lists:
+        for rt in dict.fromkeys(m.record_type for m in lst.criteria.records):
+            by_type.setdefault(rt, []).append(lst)
     for rec in records:
-        for lst in direct:
+        for lst in by_type.get(rec.record.record_type, ()):
             out += record_entries(decl, lst, rec)
     for lst in decl.lists:
         if lst.criteria.grades:

@@ -70,36 +70,51 @@ def list_records(
     field_types: dict[str, dict[str, FieldType]],
     entity_ids: Sequence[int] | None,
 ) -> Iterator[ListRecord]:
-    """The current version of every record of ``record_types`` (of these subjects)."""
+    """The current version of every record of ``record_types`` (of these subjects).
+
+    For many subjects (a quarter of all or more, as after a large import) every record of
+    those types is read once and the others' are skipped here: cheaper than looking up
+    each subject's records in chunks (1.9 s against 6 s for 222,000 of 250,000 subjects)."""
     rv, r, e = record_versions, records, entities
+    wanted: set[int] | None = None
+    if entity_ids is not None and len(entity_ids) > BATCH:
+        most = conn.execute(select(func.max(e.c.id))).scalar_one() or 0
+        if len(entity_ids) * 4 >= most:
+            wanted, entity_ids = set(entity_ids), None
     for chunk in _chunks(entity_ids):
-        stmt = (
-            select(
-                r.c.entity_id,
-                e.c.kind,
-                r.c.id,
-                rv.c.version,
-                rv.c.record_type,
-                rv.c.severity,
-                r.c.provider_code,
-                rv.c.decided_on,
-                rv.c.publicity_until,
-                rv.c.fields,
-                rv.c.ended_on,
-                rv.c.end_reason,
-                rv.c.document_number,
+        stmt = select(
+            r.c.entity_id,
+            e.c.kind,
+            r.c.id,
+            rv.c.version,
+            rv.c.record_type,
+            rv.c.severity,
+            r.c.provider_code,
+            rv.c.decided_on,
+            rv.c.publicity_until,
+            rv.c.fields,
+            rv.c.ended_on,
+            rv.c.end_reason,
+            rv.c.document_number,
+        ).select_from(
+            r.join(rv, and_(rv.c.record_id == r.c.id, rv.c.version == r.c.current_version)).join(
+                e, e.c.id == r.c.entity_id
             )
-            .select_from(
-                r.join(
-                    rv, and_(rv.c.record_id == r.c.id, rv.c.version == r.c.current_version)
-                ).join(e, e.c.id == r.c.entity_id)
-            )
-            .where(r.c.record_type.in_(list(record_types)))
         )
-        if chunk is not None:
-            stmt = stmt.where(r.c.entity_id.in_(list(chunk)))
+        if chunk is None:
+            stmt = stmt.where(r.c.record_type.in_(list(record_types)))
+        else:
+            # The subjects' records are found through the entity index. Written as
+            # ``record_type || ''``, the type filter cannot use the record-type index,
+            # which SQLite (without statistics) would otherwise take, reading every
+            # record of those types once per chunk of subjects.
+            stmt = stmt.where(
+                r.c.entity_id.in_(list(chunk)), r.c.record_type.concat("").in_(list(record_types))
+            )
         for row in conn.execute(stmt.execution_options(yield_per=20_000)):
             eid, kind, rid, version, rtype, sev, prov, decided, until, fields, ended, why, doc = row
+            if wanted is not None and eid not in wanted:
+                continue
             spec = field_types.get(rtype, {})
             typed = {k: typed_value(spec[k], v) for k, v in (fields or {}).items() if k in spec}
             rec = RatingRecord(rid, int(version), rtype, sev, prov, decided, until, typed)

@@ -330,15 +330,31 @@ def status_counts(conn: Connection) -> dict[str, int]:
 
 
 def refresh_public_until(conn: Connection, public_types: Sequence[str]) -> None:
-    """For the persons among the staged rows that changed, recompute the last day on which
-    some record of theirs is public (a record without end counts as 9999-12-31).
+    """For the persons among the staged rows that changed, bring up to date the last day on
+    which some record of theirs is public (a record without end counts as 9999-12-31).
 
-    ``public_types`` are the record types the catalogue makes public for persons. Only
-    persons with a new record of a public type, or a corrected one (its type may have
-    changed), are looked at, and the persons a corrected record left: a new record of
-    another type changes nothing.
+    ``public_types`` are the record types the catalogue makes public for persons. A new
+    record can only move that day later, so for persons with new records of a public type
+    the day becomes the later of the stored one and the new records' own (one pass over the
+    staged rows). A correction can move it either way (its type or its publicity may have
+    changed, or it may name another person now): the persons with a corrected record, and
+    those a corrected record left, are recomputed from all their current records. A new
+    record of another type changes nothing.
     """
-    stmt = text(
+    params = {"far": FAR_FUTURE, "types": list(public_types) or [""]}
+    later = text(
+        f"""
+        UPDATE entities SET public_until = CASE
+            WHEN entities.public_until IS NULL OR n.last_day > entities.public_until
+            THEN n.last_day ELSE entities.public_until END
+        FROM (SELECT entity_id, MAX(COALESCE(publicity_until, :far)) AS last_day
+              FROM {CLASSIFIED}
+              WHERE status = 'created' AND subject_kind = 'person' AND record_type IN :types
+              GROUP BY entity_id) n
+        WHERE entities.id = n.entity_id AND entities.kind = 'person'"""
+    ).bindparams(bindparam("types", expanding=True), bindparam("far", type_=Date()))
+    conn.execute(later, params)
+    again = text(
         f"""
         UPDATE entities SET public_until = (
             SELECT MAX(COALESCE(v.publicity_until, :far))
@@ -347,11 +363,10 @@ def refresh_public_until(conn: Connection, public_types: Sequence[str]) -> None:
             WHERE r.entity_id = entities.id AND r.record_type IN :types)
         WHERE entities.kind = 'person' AND entities.id IN (
             SELECT entity_id FROM {CLASSIFIED}
-            WHERE subject_kind = 'person'
-              AND (status = 'corrected' OR (status = 'created' AND record_type IN :types))
+            WHERE subject_kind = 'person' AND status = 'corrected'
             UNION {_MOVED_FROM})"""
-    ).bindparams(bindparam("types", expanding=True))
-    conn.execute(stmt, {"far": FAR_FUTURE, "types": list(public_types) or [""]})
+    ).bindparams(bindparam("types", expanding=True), bindparam("far", type_=Date()))
+    conn.execute(again, params)
 
 
 def current_version(conn: Connection, record_id: str) -> dict[str, Any] | None:
