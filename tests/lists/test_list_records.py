@@ -29,10 +29,13 @@ def test_many_subjects_read_by_type_equal_the_chunked_look_up(
     engine: Engine, catalogue: Catalogue, settings: Settings
 ) -> None:
     big = settings.model_copy(update={"max_upload_bytes": 64 * 1024 * 1024})
-    for provider, rows in (
-        ("court", [judgment(f"J{i}", uscc(i)) for i in range(SUBJECTS)]),
-        ("market_regulation", [penalty(f"P{i}", uscc(i)) for i in range(0, SUBJECTS, 7)]),
-    ):
+    codes = [uscc(i) for i in range(SUBJECTS)]
+    for provider, make, every in (("court", judgment, 1), ("market_regulation", penalty, 7)):
+        one = make("X0")  # the factories read the settings for each date: once is enough
+        rows = [
+            {**one, "provider_record_id": f"X{i}", "subject": {**one["subject"], "code": code}}
+            for i, code in enumerate(codes[::every])
+        ]
         summary = import_bytes(
             engine, catalogue, big, data=csv_bytes(rows), name="x.csv", provider_code=provider
         )
