@@ -396,20 +396,12 @@ def _codes(frame: pl.DataFrame) -> pl.DataFrame:
     )
     kinds, codes = pairs["subject_kind"].to_list(), pairs["subject_code"].to_list()
     today = dt.date.today()
-    outcomes = [_checked_code(k, c, today) for k, c in zip(kinds, codes, strict=True)]
-    norm, division, err, msg = (
-        (list(x) for x in zip(*outcomes, strict=True)) if outcomes else ([], [], [], [])
+    outcomes = pl.DataFrame(
+        [_checked_code(k, c, today) for k, c in zip(kinds, codes, strict=True)],
+        schema=dict.fromkeys(("_code", "_division", "_code_error", "_code_message"), pl.String),
+        orient="row",
     )
-    return pl.DataFrame(
-        {
-            "subject_kind": pl.Series(kinds, dtype=pl.String),
-            "subject_code": pl.Series(codes, dtype=pl.String),
-            "_code": pl.Series(norm, dtype=pl.String),
-            "_division": pl.Series(division, dtype=pl.String),
-            "_code_error": pl.Series(err, dtype=pl.String),
-            "_code_message": pl.Series(msg, dtype=pl.String),
-        }
-    )
+    return pairs.hstack(outcomes)
 
 
 def _collect(
