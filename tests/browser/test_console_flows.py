@@ -47,6 +47,8 @@ def test_an_authority_uploads_a_file_with_bad_rows_and_downloads_the_error_repor
     page.get_by_role("button", name="登录").click()
     expect(page).to_have_url(re.compile(r"/console/uploads$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("上传文件")
+    # a click before the deferred script has run would post the plain form
+    expect(page.locator("#upload-form")).to_have_attribute("data-enhanced", "xhr")
 
     page.get_by_label("文件").set_input_files(str(upload))
     page.get_by_role("button", name="上传并导入").click()
@@ -90,6 +92,8 @@ def test_a_bad_key_and_a_wrong_file_type_are_said_on_the_page(
     page.get_by_role("button", name="登录").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("部门工作台")
     page.get_by_role("link", name="上传文件").first.click()
+    # a click before the deferred script has run would post the plain form (CI saw it once)
+    expect(page.locator("#upload-form")).to_have_attribute("data-enhanced", "xhr")
     wrong = tmp_path / "records.txt"
     wrong.write_text("not a record file")
     page.get_by_label("文件").set_input_files(str(wrong))
