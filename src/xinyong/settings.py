@@ -90,6 +90,12 @@ class Settings(BaseSettings):
     import_chunk_rows: int = Field(
         default=50_000, description="Rows validated and committed together during an import."
     )
+    initial_load_min_bytes: int = Field(
+        default=32 * 1024 * 1024,
+        description="An import of at least this many bytes into a store without records "
+        "builds the record tables' secondary indexes (and PostgreSQL's foreign keys) once "
+        "after the load instead of row by row (xinyong.db.deferred).",
+    )
     max_reported_errors: int = Field(
         default=10_000,
         description="Most row errors listed in an import's JSON answer (all are counted and "

@@ -11,19 +11,30 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine, func, select
 
 from tests.factories import csv_bytes, judgment, uscc
+from xinyong.db import deferred
 from xinyong.db.tables import audit_log, imports, list_entries, record_versions, records
 
 
+@pytest.mark.parametrize("first_load", [False, True], ids=["indexes_kept", "first_load"])
 def test_killed_import_resumes_without_duplicates(
-    engine: Engine, db_url: str, tmp_path: Path
+    engine: Engine, db_url: str, tmp_path: Path, first_load: bool
 ) -> None:
+    """``first_load``: the store is empty and the file counts as large, so the import drops
+    the record tables' secondary indexes (and PostgreSQL's keys) and is killed without them;
+    the re-run builds them first."""
     rows = 3000
     path = tmp_path / "court.csv"
     path.write_bytes(csv_bytes([judgment(f"J{i}", uscc(i)) for i in range(rows)]))
-    env = {**os.environ, "XINYONG_DATABASE_URL": db_url, "XINYONG_IMPORT_CHUNK_ROWS": "25"}
+    env = {
+        **os.environ,
+        "XINYONG_DATABASE_URL": db_url,
+        "XINYONG_IMPORT_CHUNK_ROWS": "25",
+        "XINYONG_INITIAL_LOAD_MIN_BYTES": "0" if first_load else str(1 << 40),
+    }
     proc = subprocess.Popen(
         [sys.executable, "-m", "xinyong.cli.main", "import", str(path), "--json"],
         env=env,
@@ -48,8 +59,10 @@ def test_killed_import_resumes_without_duplicates(
     with engine.connect() as conn:
         committed = conn.execute(select(func.count()).select_from(records)).scalar_one()
         status = conn.execute(select(imports.c.status)).scalar_one()
+        suspended = {s.name for s in deferred.missing(conn)}
     assert status == "running"  # it never finished
     assert committed >= done  # everything reported done is there
+    assert bool(suspended) == first_load
 
     rerun = subprocess.run(
         [sys.executable, "-m", "xinyong.cli.main", "import", str(path), "--json"],
@@ -75,6 +88,7 @@ def test_killed_import_resumes_without_duplicates(
         assert conn.execute(listed).scalar_one() == rows
         statuses = conn.execute(select(imports.c.status).order_by(imports.c.id)).scalars()
         assert list(statuses) == ["interrupted", "completed"]
+        assert deferred.missing(conn) == []  # built again
         finished = conn.execute(
             select(audit_log.c.target, audit_log.c.details)
             .where(audit_log.c.action == "import.finished")

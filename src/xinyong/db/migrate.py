@@ -10,6 +10,9 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
+from xinyong.db import deferred
+from xinyong.db.engine import writing
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -36,6 +39,18 @@ def is_up_to_date(engine: Engine) -> bool:
 
 
 def ensure_schema(engine: Engine) -> None:
-    """Migrate on first use: a no-op when the schema is already at head."""
+    """Migrate on first use (a no-op when the schema is already at head), and build the
+    indexes and keys that a killed load into an empty store left missing
+    (:mod:`xinyong.db.deferred`)."""
     if not is_up_to_date(engine):
         upgrade(engine)
+    restore_deferred(engine)
+
+
+def restore_deferred(engine: Engine) -> None:
+    """Build what :func:`xinyong.db.deferred.suspend` dropped and nothing rebuilt."""
+    with engine.connect() as conn:
+        if not deferred.missing(conn):
+            return
+    with writing(engine) as conn:
+        deferred.restore(conn)

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,9 @@ from sqlalchemy import Connection, Engine
 from xinyong.audit import service as audit
 from xinyong.catalogue.model import Catalogue
 from xinyong.changes import import_changed
+from xinyong.db import deferred
 from xinyong.db.engine import writing
+from xinyong.db.migrate import restore_deferred
 from xinyong.db.types import utcnow
 from xinyong.errors import NotFound, PayloadTooLarge, XinyongError
 from xinyong.ingest import repository as import_repo
@@ -35,6 +37,7 @@ from xinyong.lists.model import Declaration
 from xinyong.rating.loader import load_schemes
 from xinyong.rating.model import Scheme
 from xinyong.settings import Settings
+from xinyong.store import repository as store_repo
 from xinyong.store.service import Written, write_rows
 
 #: Called with (rows done, rows in all) as chunks are committed.
@@ -398,6 +401,30 @@ def files_to_import(path: Path, provider: str | None) -> list[tuple[Path, str]]:
     return [(path, provider or path.stem)]
 
 
+@contextmanager
+def _first_load(
+    engine: Engine, settings: Settings, files: list[tuple[Path, str]]
+) -> Iterator[None]:
+    """Around the writing of ``files``: if the store holds no record yet and the files are
+    large (``Settings.initial_load_min_bytes``), build the record tables' secondary
+    indexes (and PostgreSQL's foreign keys) once afterwards instead of row by row
+    (:mod:`xinyong.db.deferred`). They are back before the list refresh, which reads them.
+
+    What an earlier, killed first load left missing is built first, whatever this import."""
+    restore_deferred(engine)
+    size = sum(f.stat().st_size for f, _ in files if f.is_file())
+    if size < settings.initial_load_min_bytes:
+        yield
+        return
+    with writing(engine) as conn:
+        suspended = not store_repo.has_records(conn) and bool(deferred.suspend(conn))
+    try:
+        yield
+    finally:
+        if suspended:
+            restore_deferred(engine)
+
+
 def import_files(
     engine: Engine,
     catalogue: Catalogue,
@@ -419,7 +446,7 @@ def import_files(
     """
     summaries: list[ImportSummary] = []
     failures: list[RowError] = []
-    with _own_or(validator, catalogue) as worker:
+    with _own_or(validator, catalogue) as worker, _first_load(engine, settings, files):
 
         def open_next(file: Path, provider: str) -> Opened | None:
             try:

@@ -324,6 +324,11 @@ def mark_ratings_stale(conn: Connection) -> None:
     )
 
 
+def has_records(conn: Connection) -> bool:
+    """Whether the store holds any record (an import into an empty one is a first load)."""
+    return conn.execute(select(records.c.id).limit(1)).first() is not None
+
+
 def status_counts(conn: Connection) -> dict[str, int]:
     rows = conn.execute(text(f"SELECT status, COUNT(*) FROM {CLASSIFIED} GROUP BY status"))
     return {str(status): int(n) for status, n in rows}
