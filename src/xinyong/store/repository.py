@@ -43,7 +43,7 @@ STAGING_COLUMNS = (
 
 _STAGING_DDL = f"""
 CREATE TEMPORARY TABLE IF NOT EXISTS {STAGING} (
-    row_no INTEGER NOT NULL,
+    row_no INTEGER PRIMARY KEY,
     record_id VARCHAR(24) NOT NULL,
     provider_record_id VARCHAR(128) NOT NULL,
     record_type VARCHAR(64) NOT NULL,
@@ -152,9 +152,9 @@ def resolve_entities(
 #: The columns of the staging tables that joins and filters use: the only ones whose
 #: statistics the plans need (sampling the JSON and text columns took most of the time).
 _ANALYZED = {
-    STAGING: "(record_id, subject_code)",
+    STAGING: "(row_no, record_id, subject_code)",
     LATEST: "(subject_code)",
-    CLASSIFIED: "(entity_id, status, subject_kind, record_type)",
+    CLASSIFIED: "(row_no, entity_id, status, subject_kind, record_type)",
 }
 
 
@@ -200,40 +200,58 @@ def index_new_names(conn: Connection, after_id: int) -> None:
         )
 
 
-def classify(conn: Connection) -> None:
-    """Join each staged row to its subject and its record's head, and mark it
-    ``created``, ``unchanged`` or ``corrected`` (one pass, no updates)."""
-    conn.execute(text(f"DROP TABLE IF EXISTS {CLASSIFIED}"))
+_CLASSIFIED_DDL = f"""
+CREATE TEMPORARY TABLE IF NOT EXISTS {CLASSIFIED} (
+    row_no INTEGER PRIMARY KEY,
+    record_id VARCHAR(24) NOT NULL,
+    record_type VARCHAR(64) NOT NULL,
+    subject_kind VARCHAR(24) NOT NULL,
+    publicity_until DATE,
+    entity_id INTEGER NOT NULL,
+    head_version INTEGER,
+    status VARCHAR(16) NOT NULL
+)"""
+
+
+def classify(conn: Connection, rows: int) -> None:
+    """Join each of the ``rows`` staged rows to its subject and its record's head, and mark
+    it ``created``, ``unchanged`` or ``corrected`` (one pass, no updates). Only the keys and
+    the decision are kept: the wide columns stay in the staging table."""
+    conn.execute(text(_CLASSIFIED_DDL))
+    _empty(conn, CLASSIFIED)
     _run(
         conn,
         f"""
-        CREATE TEMPORARY TABLE {CLASSIFIED} AS
-        SELECT s.row_no, s.record_id, s.provider_record_id, s.record_type, s.subject_kind,
-               s.subject_name, s.severity, s.legal_basis, s.document_number, s.decided_on,
-               s.publicity_until, s.fields, s.content_hash, e.id AS entity_id,
-               r.current_version AS head_version,
+        INSERT INTO {CLASSIFIED} (row_no, record_id, record_type, subject_kind,
+                                  publicity_until, entity_id, head_version, status)
+        SELECT s.row_no, s.record_id, s.record_type, s.subject_kind, s.publicity_until,
+               e.id, r.current_version,
                CASE WHEN r.id IS NULL THEN 'created'
                     WHEN r.current_hash = s.content_hash THEN 'unchanged'
-                    ELSE 'corrected' END AS status
+                    ELSE 'corrected' END
         FROM {STAGING} s
         JOIN entities e ON e.code = s.subject_code
         LEFT JOIN records r ON r.id = s.record_id""",
     )
-    _analyze(conn, CLASSIFIED)
+    _analyze(conn, CLASSIFIED, rows)
 
 
 def add_versions(
     conn: Connection, provider_code: str, stamp: dt.datetime, import_id: int | None
 ) -> None:
-    """Insert new records and the new versions of new and corrected ones; move heads."""
+    """Insert new records and the new versions of new and corrected ones; move heads.
+
+    The classified rows carry the join keys and the decision; the wide columns (fields,
+    legal basis, names) are read from the staged row, by its row number."""
     _run(
         conn,
         f"""
         INSERT INTO records (id, provider_code, provider_record_id, record_type, entity_id,
                              current_version, current_hash, created_at)
-        SELECT record_id, :provider, provider_record_id, record_type, entity_id, 1,
-               content_hash, :stamp
-        FROM {CLASSIFIED} WHERE status = 'created' ORDER BY record_id""",
+        SELECT c.record_id, :provider, s.provider_record_id, c.record_type, c.entity_id, 1,
+               s.content_hash, :stamp
+        FROM {CLASSIFIED} c JOIN {STAGING} s ON s.row_no = c.row_no
+        WHERE c.status = 'created' ORDER BY c.record_id""",
         provider=provider_code,
         stamp=stamp,
     )
@@ -243,10 +261,11 @@ def add_versions(
         INSERT INTO record_versions (record_id, version, entity_id, record_type, subject_name,
             severity, legal_basis, document_number, decided_on, publicity_until, fields,
             content_hash, received_at, import_id)
-        SELECT record_id, 1, entity_id, record_type, subject_name,
-            severity, legal_basis, document_number, decided_on, publicity_until, fields,
-            content_hash, :stamp, :import_id
-        FROM {CLASSIFIED} WHERE status = 'created' ORDER BY record_id""",
+        SELECT c.record_id, 1, c.entity_id, c.record_type, s.subject_name,
+            s.severity, s.legal_basis, s.document_number, s.decided_on, s.publicity_until,
+            s.fields, s.content_hash, :stamp, :import_id
+        FROM {CLASSIFIED} c JOIN {STAGING} s ON s.row_no = c.row_no
+        WHERE c.status = 'created' ORDER BY c.record_id""",
         stamp=stamp,
         import_id=import_id,
     )
@@ -258,13 +277,14 @@ def add_versions(
         INSERT INTO record_versions (record_id, version, entity_id, record_type, subject_name,
             severity, legal_basis, document_number, decided_on, publicity_until, ended_on,
             end_reason, fields, content_hash, received_at, import_id)
-        SELECT c.record_id, c.head_version + 1, c.entity_id, c.record_type, c.subject_name,
-            c.severity, c.legal_basis, c.document_number, c.decided_on,
-            CASE WHEN p.ended_on IS NULL THEN c.publicity_until
-                 WHEN c.publicity_until IS NULL OR c.publicity_until > p.ended_on
-                 THEN p.ended_on ELSE c.publicity_until END,
-            p.ended_on, p.end_reason, c.fields, c.content_hash, :stamp, :import_id
+        SELECT c.record_id, c.head_version + 1, c.entity_id, c.record_type, s.subject_name,
+            s.severity, s.legal_basis, s.document_number, s.decided_on,
+            CASE WHEN p.ended_on IS NULL THEN s.publicity_until
+                 WHEN s.publicity_until IS NULL OR s.publicity_until > p.ended_on
+                 THEN p.ended_on ELSE s.publicity_until END,
+            p.ended_on, p.end_reason, s.fields, s.content_hash, :stamp, :import_id
         FROM {CLASSIFIED} c
+        JOIN {STAGING} s ON s.row_no = c.row_no
         JOIN record_versions p ON p.record_id = c.record_id AND p.version = c.head_version
         WHERE c.status = 'corrected'""",
         stamp=stamp,
@@ -273,9 +293,10 @@ def add_versions(
     _run(
         conn,
         f"""
-        UPDATE records SET current_version = s.head_version + 1, current_hash = s.content_hash,
-            record_type = s.record_type, entity_id = s.entity_id
-        FROM {CLASSIFIED} s WHERE records.id = s.record_id AND s.status = 'corrected'""",
+        UPDATE records SET current_version = c.head_version + 1, current_hash = s.content_hash,
+            record_type = c.record_type, entity_id = c.entity_id
+        FROM {CLASSIFIED} c JOIN {STAGING} s ON s.row_no = c.row_no
+        WHERE records.id = c.record_id AND c.status = 'corrected'""",
     )
 
 

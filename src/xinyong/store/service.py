@@ -89,7 +89,7 @@ def write_rows(
     )
     latest = latest.with_columns(pl.Series("public_id", public_ids(latest.height)))
     repo.resolve_entities(conn, latest.select(repo.LATEST_COLUMNS).rows(), now)
-    repo.classify(conn)
+    repo.classify(conn, rows.height)
     repo.add_versions(conn, provider_code, now, import_id)
     if (rows["subject_kind"] == SubjectKind.person.value).any():
         repo.refresh_public_until(conn, public_types_for_persons(catalogue))
