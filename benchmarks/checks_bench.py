@@ -15,7 +15,8 @@ organisations with one ``annual_report`` from ``market_regulation``, 30 % person
 unperformed ``judgment_default`` from ``court`` and so on ``judgment_defaulters``; imported
 with ``xinyong.ingest.importer.import_files`` into ``var/bench/checks/store-.../store.db``.
 
-``single``: ``xinyong serve`` (one uvicorn process) on that store, a consumer key made with
+``single``: ``xinyong serve`` (one uvicorn process, or ``--server-workers N``) on that
+store, a consumer key made with
 ``xinyong keys create --consumer civil_aviation --measures ...``, and
 ``wrk -t2 -c64 -d20s --latency -s benchmarks/checks_bench.lua`` after a 5 s warm-up, each
 request a check of ``restrict_flights_rail`` for one subject drawn at random from 200,000

@@ -293,9 +293,11 @@ def print_single(res: dict[str, Any], args: argparse.Namespace) -> None:
         "check": "`POST /api/v1/checks`, 1 subject",
     }
     paced = f", at a fixed {args.rate:,} requests/s (checks_rate.lua)" if args.rate else ""
+    workers = args.server_workers
+    processes = "1 uvicorn process" if workers == 1 else f"{workers} uvicorn worker processes"
     print(
         f"\nwrk -t{args.threads} -c{args.connections} -d{args.seconds}s --latency{paced} "
-        f"(after {args.warmup} s warm-up), 1 uvicorn process, access log "
+        f"(after {args.warmup} s warm-up), {processes}, access log "
         f"{'on' if args.access_log else 'off'}\n"
     )
     print(
