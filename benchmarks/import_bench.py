@@ -46,7 +46,7 @@ def full_import(url: str, data: Path) -> tuple[int, float]:
     started = time.perf_counter()
     files = files_to_import(data, None)
     # As `xinyong import` does: a second process validates while this one writes.
-    with validator_for(catalogue, sum(f.stat().st_size for f, _ in files)) as validator:
+    with validator_for(catalogue, sum(f.stat().st_size for f, _ in files), engine) as validator:
         summaries, failures = import_files(engine, catalogue, settings, files, validator=validator)
     assert not failures, failures
     assert not any(s.rejected for s in summaries)

@@ -96,6 +96,13 @@ class Settings(BaseSettings):
         "builds the record tables' secondary indexes (and PostgreSQL's foreign keys) once "
         "after the load instead of row by row (xinyong.db.deferred).",
     )
+    import_process_min_bytes: int = Field(
+        default=8 * 1024 * 1024,
+        description="`xinyong import` (and `xinyong demo`) validates inputs of at least "
+        "this many bytes in a second process, which into a SQLite store also stages the "
+        "valid rows in scratch files beside it (xinyong.store.scratch); smaller ones in a "
+        "thread (starting the process takes about a second).",
+    )
     max_reported_errors: int = Field(
         default=10_000,
         description="Most row errors listed in an import's JSON answer (all are counted and "

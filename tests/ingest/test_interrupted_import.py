@@ -17,15 +17,22 @@ from sqlalchemy import Engine, func, select
 from tests.factories import csv_bytes, judgment, uscc
 from xinyong.db import deferred
 from xinyong.db.tables import audit_log, imports, list_entries, record_versions, records
+from xinyong.store import scratch
 
 
-@pytest.mark.parametrize("first_load", [False, True], ids=["indexes_kept", "first_load"])
+@pytest.mark.parametrize(
+    ("first_load", "process"),
+    [(False, False), (True, False), (True, True)],
+    ids=["indexes_kept", "first_load", "first_load_in_process"],
+)
 def test_killed_import_resumes_without_duplicates(
-    engine: Engine, db_url: str, tmp_path: Path, first_load: bool
+    engine: Engine, db_url: str, tmp_path: Path, first_load: bool, process: bool
 ) -> None:
     """``first_load``: the store is empty and the file counts as large, so the import drops
     the record tables' secondary indexes (and PostgreSQL's keys) and is killed without them;
-    the re-run builds them first."""
+    the re-run builds them first. ``process``: the file also counts as large enough for a
+    validating process, which on SQLite stages the rows in scratch files beside the store:
+    the killed import leaves its scratch folder, and the re-run removes it."""
     rows = 3000
     path = tmp_path / "court.csv"
     path.write_bytes(csv_bytes([judgment(f"J{i}", uscc(i)) for i in range(rows)]))
@@ -34,7 +41,9 @@ def test_killed_import_resumes_without_duplicates(
         "XINYONG_DATABASE_URL": db_url,
         "XINYONG_IMPORT_CHUNK_ROWS": "25",
         "XINYONG_INITIAL_LOAD_MIN_BYTES": "0" if first_load else str(1 << 40),
+        "XINYONG_IMPORT_PROCESS_MIN_BYTES": "0" if process else str(1 << 40),
     }
+    scratch_folders = f"{scratch.PREFIX}*"
     proc = subprocess.Popen(
         [sys.executable, "-m", "xinyong.cli.main", "import", str(path), "--json"],
         env=env,
@@ -63,6 +72,8 @@ def test_killed_import_resumes_without_duplicates(
     assert status == "running"  # it never finished
     assert committed >= done  # everything reported done is there
     assert bool(suspended) == first_load
+    left = list(tmp_path.glob(scratch_folders))
+    assert len(left) == (1 if process and db_url.startswith("sqlite") else 0)
 
     rerun = subprocess.run(
         [sys.executable, "-m", "xinyong.cli.main", "import", str(path), "--json"],
@@ -73,6 +84,7 @@ def test_killed_import_resumes_without_duplicates(
         check=False,
     )
     assert rerun.returncode == 0, rerun.stderr
+    assert list(tmp_path.glob(scratch_folders)) == []  # the killed one's, and its own
 
     totals = json.loads(rerun.stdout)
     assert totals["accepted"] + totals["unchanged"] == rows

@@ -110,7 +110,7 @@ def _build(
         )
     files = files_to_import(data_dir, None)
     with (
-        validator_for(catalogue, sum(f.stat().st_size for f, _ in files)) as validator,
+        validator_for(catalogue, sum(f.stat().st_size for f, _ in files), engine) as validator,
         _bars() as bar,
     ):
         summaries, failures = import_files(

@@ -41,7 +41,7 @@ def import_command(
         ensure_schema(engine)
         files = files_to_import(path, provider)
         with (
-            validator_for(catalogue, sum(f.stat().st_size for f, _ in files)) as validator,
+            validator_for(catalogue, sum(f.stat().st_size for f, _ in files), engine) as validator,
             progress_bars(disable=as_json) as bar,
         ):
             summaries, failed = import_files(

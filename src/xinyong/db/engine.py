@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -69,9 +69,31 @@ def spaced_chars(text: str | None) -> str | None:
 
 
 @contextmanager
-def writing(engine: Engine) -> Iterator[Connection]:
-    """A connection in a write transaction, committed on success, rolled back on error."""
+def writing(engine: Engine, attach: Mapping[str, str] | None = None) -> Iterator[Connection]:
+    """A connection in a write transaction, committed on success, rolled back on error.
+
+    ``attach`` (SQLite only): other database files to attach for the transaction, by
+    schema name (SQLite attaches and detaches only outside transactions)."""
     with engine.connect() as conn:
         conn.execution_options(**{WRITER_OPTION: True})
-        with conn.begin():
-            yield conn
+        if not attach:
+            with conn.begin():
+                yield conn
+            return
+        if conn.dialect.name != "sqlite":
+            raise ValueError("only SQLite attaches database files")
+        raw: Any = conn.connection.driver_connection
+        attached: list[str] = []
+        try:
+            for schema, path in attach.items():
+                raw.execute(f'ATTACH DATABASE ? AS "{schema}"', (path,))
+                attached.append(schema)
+            with conn.begin():
+                yield conn
+        finally:
+            try:
+                for schema in attached:
+                    raw.execute(f'DETACH DATABASE "{schema}"')
+            except Exception:
+                conn.invalidate()  # never back to the pool with a file attached
+                raise

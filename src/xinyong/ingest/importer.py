@@ -38,7 +38,8 @@ from xinyong.rating.loader import load_schemes
 from xinyong.rating.model import Scheme
 from xinyong.settings import Settings
 from xinyong.store import repository as store_repo
-from xinyong.store.service import Written, write_rows
+from xinyong.store import scratch
+from xinyong.store.service import Written, write_rows, write_staged
 
 #: Called with (rows done, rows in all) as chunks are committed.
 Progress = Callable[[int, int], None]
@@ -253,6 +254,24 @@ def open_file(
     return opened
 
 
+def _write_checked(
+    conn: Connection, catalogue: Catalogue, opened: Opened, checked: Validated
+) -> Written:
+    """Store a validated chunk: from its scratch file if its validator staged it there."""
+    summary = opened.summary
+    common: dict[str, Any] = {
+        "provider_code": summary.provider,
+        "catalogue": catalogue,
+        "now": opened.received_at,
+        "import_id": summary.import_id,
+        "with_outcomes": False,
+    }
+    if checked.scratch is None:
+        return write_rows(conn, checked.rows, **common)
+    staged = checked.scratch
+    return write_staged(conn, staged.height, staged.has_persons, at=scratch.STAGED, **common)
+
+
 def write_file(
     engine: Engine, catalogue: Catalogue, opened: Opened, progress: Progress | None = None
 ) -> None:
@@ -268,22 +287,15 @@ def write_file(
         errors = sorted(pending + (checked.errors if checked else []), key=lambda e: e.row)
         pending = []
         rejected = len({e.row for e in errors})
-        with writing(engine) as conn:
+        staged = checked.scratch if checked is not None else None
+        with writing(engine, attach=scratch.attachments(staged)) as conn:
             import_repo.add_errors(conn, summary.import_id, errors)
             if checked is not None:
-                written: Written = write_rows(
-                    conn,
-                    checked.rows,
-                    provider_code=summary.provider,
-                    catalogue=catalogue,
-                    now=opened.received_at,
-                    import_id=summary.import_id,
-                    with_outcomes=False,
-                )
+                written = _write_checked(conn, catalogue, opened, checked)
                 summary.accepted += written.counts["created"]
                 summary.unchanged += written.counts["unchanged"]
                 summary.corrected += written.counts["corrected"]
-                done += checked.rows.height
+                done += staged.height if staged is not None else checked.rows.height
             summary.errors += errors
             summary.rejected += rejected
             done += rejected
@@ -296,6 +308,7 @@ def write_file(
                 corrected=summary.corrected,
                 rejected=summary.rejected,
             )
+        scratch.discard(staged)
         if progress:
             progress(done, summary.rows)
     summary.errors.sort(key=lambda e: e.row)

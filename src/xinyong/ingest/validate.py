@@ -15,7 +15,7 @@ import datetime as dt
 import functools
 import hashlib
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import polars as pl
 
@@ -31,6 +31,9 @@ from xinyong.identifiers import IdentifierError, division_of, validate_subject_c
 from xinyong.ingest.problems import RowError
 from xinyong.ingest.readers import ROW
 from xinyong.store.ids import record_id
+
+if TYPE_CHECKING:
+    from xinyong.store.scratch import Scratch
 
 MAX_LENGTHS = {
     "provider_record_id": 128,
@@ -64,8 +67,13 @@ VALID_COLUMNS = (
 
 @dataclass(frozen=True)
 class Validated:
+    """The valid rows and the errors. ``scratch``: the valid rows were staged in a scratch
+    file by the process that validated them (:mod:`xinyong.store.scratch`), and ``rows``
+    is empty."""
+
     rows: pl.DataFrame
     errors: list[RowError]
+    scratch: Scratch | None = None
 
 
 def parse_date(expr: pl.Expr) -> pl.Expr:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, Date, bindparam, func, select, text
@@ -41,8 +42,8 @@ STAGING_COLUMNS = (
     "content_hash",
 )
 
-_STAGING_DDL = f"""
-CREATE TEMPORARY TABLE IF NOT EXISTS {STAGING} (
+#: The staging table's columns, also those of a scratch file's (:mod:`xinyong.store.scratch`).
+STAGING_BODY = """(
     row_no INTEGER PRIMARY KEY,
     record_id VARCHAR(24) NOT NULL,
     provider_record_id VARCHAR(128) NOT NULL,
@@ -58,6 +59,7 @@ CREATE TEMPORARY TABLE IF NOT EXISTS {STAGING} (
     fields JSON NOT NULL,
     content_hash VARCHAR(32) NOT NULL
 )"""
+_STAGING_DDL = f"CREATE TEMPORARY TABLE IF NOT EXISTS {STAGING} {STAGING_BODY}"
 
 
 def stage(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> None:
@@ -83,8 +85,8 @@ def _run(conn: Connection, sql: str, **params: Any) -> None:
 
 
 LATEST = "xy_latest"
-_LATEST_DDL = f"""
-CREATE TEMPORARY TABLE IF NOT EXISTS {LATEST} (
+#: The latest rows' columns, also those of a scratch file's.
+LATEST_BODY = """(
     subject_code VARCHAR(32) PRIMARY KEY,
     subject_kind VARCHAR(24) NOT NULL,
     subject_name VARCHAR(512) NOT NULL,
@@ -93,6 +95,27 @@ CREATE TEMPORARY TABLE IF NOT EXISTS {LATEST} (
     public_id VARCHAR(24) NOT NULL,
     entity_id INTEGER
 )"""
+_LATEST_DDL = f"CREATE TEMPORARY TABLE IF NOT EXISTS {LATEST} {LATEST_BODY}"
+
+
+@dataclass(frozen=True)
+class Staged:
+    """Where a write's staged rows are: by default this connection's staging tables
+    (:func:`stage`, :func:`fill_latest`); or the tables ``staging`` and ``latest`` of an
+    attached scratch file (:func:`in_schema`, :mod:`xinyong.store.scratch`), which have
+    the same columns and are read in place."""
+
+    staging: str = STAGING
+    latest: str = LATEST
+
+
+#: This connection's own staging tables.
+HERE = Staged()
+
+
+def in_schema(schema: str) -> Staged:
+    """The staged rows of the scratch file attached as ``schema``."""
+    return Staged(f"{schema}.staging", f"{schema}.latest")
 
 
 LATEST_COLUMNS = (
@@ -105,25 +128,27 @@ LATEST_COLUMNS = (
 )
 
 
-def resolve_entities(
-    conn: Connection, latest: Sequence[tuple[Any, ...]], stamp: dt.datetime
-) -> None:
-    """Create missing subjects, rename to the newest name and keep every name variant.
-
-    ``latest`` holds, per subject code, the staged row with the latest decision
-    (:data:`LATEST_COLUMNS`), which sets the subject's current name.
-    """
+def fill_latest(conn: Connection, latest: Sequence[tuple[Any, ...]]) -> None:
+    """Empty this connection's table of latest rows and fill it with ``latest``: per
+    subject code, the staged row with the latest decision (:data:`LATEST_COLUMNS`), which
+    sets the subject's current name."""
     conn.execute(text(_LATEST_DDL))
     _empty(conn, LATEST)
     bulk_insert(conn, LATEST, LATEST_COLUMNS, latest)
     _analyze(conn, LATEST, len(latest))
+
+
+def resolve_entities(conn: Connection, stamp: dt.datetime, at: Staged | None = None) -> None:
+    """Create missing subjects, rename to the newest name and keep every name variant
+    (the staged rows, and the latest ones: :func:`fill_latest`)."""
+    at = at or HERE
     _run(
         conn,
         f"""
         UPDATE entities SET name = l.subject_name, name_on = l.decided_on
-        FROM {LATEST} l
+        FROM {at.latest} l
         WHERE entities.code = l.subject_code
-          AND entities.code IN (SELECT subject_code FROM {LATEST})
+          AND entities.code IN (SELECT subject_code FROM {at.latest})
           AND l.decided_on > entities.name_on AND l.subject_name <> entities.name""",
     )
     _run(
@@ -131,7 +156,7 @@ def resolve_entities(
         f"""
         INSERT INTO entities (kind, code, public_id, name, name_on, division, created_at)
         SELECT subject_kind, subject_code, public_id, subject_name, decided_on, division, :stamp
-        FROM {LATEST} l
+        FROM {at.latest} l
         WHERE NOT EXISTS (SELECT 1 FROM entities e WHERE e.code = l.subject_code)""",
         stamp=stamp,
     )
@@ -141,7 +166,7 @@ def resolve_entities(
         f"""
         INSERT INTO entity_names (entity_id, name, first_seen_at)
         SELECT DISTINCT e.id, s.subject_name, :stamp
-        FROM {STAGING} s JOIN entities e ON e.code = s.subject_code
+        FROM {at.staging} s JOIN entities e ON e.code = s.subject_code
         WHERE NOT EXISTS (
             SELECT 1 FROM entity_names n WHERE n.entity_id = e.id AND n.name = s.subject_name)""",
         stamp=stamp,
@@ -213,10 +238,11 @@ CREATE TEMPORARY TABLE IF NOT EXISTS {CLASSIFIED} (
 )"""
 
 
-def classify(conn: Connection, rows: int) -> None:
+def classify(conn: Connection, rows: int, at: Staged | None = None) -> None:
     """Join each of the ``rows`` staged rows to its subject and its record's head, and mark
     it ``created``, ``unchanged`` or ``corrected`` (one pass, no updates). Only the keys and
     the decision are kept: the wide columns stay in the staging table."""
+    at = at or HERE
     conn.execute(text(_CLASSIFIED_DDL))
     _empty(conn, CLASSIFIED)
     _run(
@@ -229,7 +255,7 @@ def classify(conn: Connection, rows: int) -> None:
                CASE WHEN r.id IS NULL THEN 'created'
                     WHEN r.current_hash = s.content_hash THEN 'unchanged'
                     ELSE 'corrected' END
-        FROM {STAGING} s
+        FROM {at.staging} s
         JOIN entities e ON e.code = s.subject_code
         LEFT JOIN records r ON r.id = s.record_id""",
     )
@@ -237,12 +263,17 @@ def classify(conn: Connection, rows: int) -> None:
 
 
 def add_versions(
-    conn: Connection, provider_code: str, stamp: dt.datetime, import_id: int | None
+    conn: Connection,
+    provider_code: str,
+    stamp: dt.datetime,
+    import_id: int | None,
+    at: Staged | None = None,
 ) -> None:
     """Insert new records and the new versions of new and corrected ones; move heads.
 
     The classified rows carry the join keys and the decision; the wide columns (fields,
     legal basis, names) are read from the staged row, by its row number."""
+    at = at or HERE
     _run(
         conn,
         f"""
@@ -250,7 +281,7 @@ def add_versions(
                              current_version, current_hash, created_at)
         SELECT c.record_id, :provider, s.provider_record_id, c.record_type, c.entity_id, 1,
                s.content_hash, :stamp
-        FROM {CLASSIFIED} c JOIN {STAGING} s ON s.row_no = c.row_no
+        FROM {CLASSIFIED} c JOIN {at.staging} s ON s.row_no = c.row_no
         WHERE c.status = 'created' ORDER BY c.record_id""",
         provider=provider_code,
         stamp=stamp,
@@ -264,7 +295,7 @@ def add_versions(
         SELECT c.record_id, 1, c.entity_id, c.record_type, s.subject_name,
             s.severity, s.legal_basis, s.document_number, s.decided_on, s.publicity_until,
             s.fields, s.content_hash, :stamp, :import_id
-        FROM {CLASSIFIED} c JOIN {STAGING} s ON s.row_no = c.row_no
+        FROM {CLASSIFIED} c JOIN {at.staging} s ON s.row_no = c.row_no
         WHERE c.status = 'created' ORDER BY c.record_id""",
         stamp=stamp,
         import_id=import_id,
@@ -284,7 +315,7 @@ def add_versions(
                  THEN p.ended_on ELSE s.publicity_until END,
             p.ended_on, p.end_reason, s.fields, s.content_hash, :stamp, :import_id
         FROM {CLASSIFIED} c
-        JOIN {STAGING} s ON s.row_no = c.row_no
+        JOIN {at.staging} s ON s.row_no = c.row_no
         JOIN record_versions p ON p.record_id = c.record_id AND p.version = c.head_version
         WHERE c.status = 'corrected'""",
         stamp=stamp,
@@ -295,7 +326,7 @@ def add_versions(
         f"""
         UPDATE records SET current_version = c.head_version + 1, current_hash = s.content_hash,
             record_type = c.record_type, entity_id = c.entity_id
-        FROM {CLASSIFIED} c JOIN {STAGING} s ON s.row_no = c.row_no
+        FROM {CLASSIFIED} c JOIN {at.staging} s ON s.row_no = c.row_no
         WHERE records.id = c.record_id AND c.status = 'corrected'""",
     )
 

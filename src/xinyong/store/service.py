@@ -44,23 +44,25 @@ def public_types_for_persons(catalogue: Catalogue) -> list[str]:
     ]
 
 
-def write_rows(
-    conn: Connection,
-    rows: pl.DataFrame,
-    *,
-    provider_code: str,
-    catalogue: Catalogue,
-    now: dt.datetime,
-    import_id: int | None = None,
-    with_outcomes: bool = True,
-) -> Written:
-    """Store validated rows (columns of :data:`xinyong.ingest.validate.VALID_COLUMNS`).
+@dataclass(frozen=True)
+class Staging:
+    """Validated rows as the store's staging tables take them: ``staged`` in the order of
+    :data:`repo.STAGING_COLUMNS`, ``latest`` (per subject, the row with the latest decision,
+    which names it) in that of :data:`repo.LATEST_COLUMNS`; and whether a person is among
+    the subjects. Built where the rows were validated: by an import's validating process,
+    which then stages them itself (:mod:`xinyong.store.scratch`)."""
 
-    ``with_outcomes=False`` skips reading back each row's outcome (imports need totals only).
-    """
-    written = Written()
-    if rows.height == 0:
-        return written
+    staged: pl.DataFrame
+    latest: pl.DataFrame
+    has_persons: bool
+
+    @property
+    def height(self) -> int:
+        return self.staged.height
+
+
+def staging_of(rows: pl.DataFrame) -> Staging:
+    """The staging tables' rows for validated rows (:data:`VALID_COLUMNS`)."""
     col = pl.col
     staged = rows.select(
         ROW,
@@ -78,7 +80,6 @@ def write_rows(
         "fields",
         "content_hash",
     )
-    repo.stage(conn, staged.rows())
     latest = (
         rows.select(ROW, "subject_code", "subject_kind", "subject_name", "decided_on", "division")
         .with_columns(col("decided_on").cast(pl.String))
@@ -88,10 +89,64 @@ def write_rows(
         .drop(ROW)
     )
     latest = latest.with_columns(pl.Series("public_id", public_ids(latest.height)))
-    repo.resolve_entities(conn, latest.select(repo.LATEST_COLUMNS).rows(), now)
-    repo.classify(conn, rows.height)
-    repo.add_versions(conn, provider_code, now, import_id)
-    if (rows["subject_kind"] == SubjectKind.person.value).any():
+    has_persons = bool((rows["subject_kind"] == SubjectKind.person.value).any())
+    return Staging(staged, latest.select(repo.LATEST_COLUMNS), has_persons)
+
+
+def write_rows(
+    conn: Connection,
+    rows: pl.DataFrame,
+    *,
+    provider_code: str,
+    catalogue: Catalogue,
+    now: dt.datetime,
+    import_id: int | None = None,
+    with_outcomes: bool = True,
+) -> Written:
+    """Store validated rows (columns of :data:`xinyong.ingest.validate.VALID_COLUMNS`).
+
+    ``with_outcomes=False`` skips reading back each row's outcome (imports need totals only).
+    """
+    if rows.height == 0:
+        return Written()
+    staging = staging_of(rows)
+    repo.stage(conn, staging.staged.rows())
+    repo.fill_latest(conn, staging.latest.rows())
+    return write_staged(
+        conn,
+        staging.height,
+        staging.has_persons,
+        provider_code=provider_code,
+        catalogue=catalogue,
+        now=now,
+        import_id=import_id,
+        with_outcomes=with_outcomes,
+    )
+
+
+def write_staged(
+    conn: Connection,
+    height: int,
+    has_persons: bool,
+    *,
+    provider_code: str,
+    catalogue: Catalogue,
+    now: dt.datetime,
+    import_id: int | None = None,
+    with_outcomes: bool = True,
+    at: repo.Staged | None = None,
+) -> Written:
+    """Store ``height`` staged rows: resolve subjects, add versions, and so on. They are in
+    this connection's staging tables (filled by :func:`write_rows`), or ``at`` those of an
+    attached scratch file (:mod:`xinyong.store.scratch`). ``has_persons``: a person is
+    among them."""
+    written = Written()
+    if height == 0:
+        return written
+    repo.resolve_entities(conn, now, at)
+    repo.classify(conn, height, at)
+    repo.add_versions(conn, provider_code, now, import_id, at)
+    if has_persons:
         repo.refresh_public_until(conn, public_types_for_persons(catalogue))
     repo.mark_ratings_stale(conn)
     written.counts.update(repo.status_counts(conn))
