@@ -3,15 +3,20 @@ thread, and the list entries of every file's subjects are refreshed once, at the
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine, func, select
 
 from tests.factories import csv_bytes, judgment, penalty, uscc
 from xinyong.catalogue.model import Catalogue
 from xinyong.db.tables import imports, list_entries, list_revisions
+from xinyong.errors import Conflict
 from xinyong.ingest.importer import files_to_import, import_files
-from xinyong.ingest.workers import ProcessValidator
+from xinyong.ingest.readers import read_table
+from xinyong.ingest.workers import ProcessValidator, Whole
 from xinyong.settings import Settings
 
 
@@ -65,3 +70,24 @@ def test_the_thread_and_the_process_agree(
         assert second.unchanged == first.accepted
         assert second.accepted == 0
         assert [e.to_dict() for e in second.errors] == [e.to_dict() for e in first.errors]
+
+
+def test_a_file_changed_under_the_process_is_refused(catalogue: Catalogue, tmp_path: Path) -> None:
+    """The process reads the file itself (once for all its chunks): if it is no longer
+    what the importer read and hashed, the chunk fails with a clear error instead of
+    storing other rows."""
+    path = tmp_path / "court.csv"
+    path.write_bytes(csv_bytes([judgment(f"J{i}", uscc(i)) for i in range(5)]))
+    table, _ = read_table(path.read_bytes(), path.name, catalogue)
+    whole = Whole(table, path, hashlib.sha256(path.read_bytes()).hexdigest(), ())
+    today = dt.date(2026, 12, 7)
+    with ProcessValidator(catalogue) as validator:
+        first = validator.submit_part(whole, 0, 3, "court", path.name, today)
+        second = validator.submit_part(whole, 3, 3, "court", path.name, today)
+        assert [first.result().rows.height, second.result().rows.height] == [3, 2]
+    path.write_bytes(csv_bytes([judgment(f"K{i}", uscc(i)) for i in range(5)]))
+    with ProcessValidator(catalogue) as validator:
+        changed = validator.submit_part(whole, 0, 5, "court", path.name, today)
+        with pytest.raises(Conflict) as refused:
+            changed.result()
+    assert refused.value.code == "file_changed"

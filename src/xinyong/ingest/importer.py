@@ -31,7 +31,7 @@ from xinyong.ingest import repository as import_repo
 from xinyong.ingest.problems import RowError
 from xinyong.ingest.readers import ROW, FileRejected, detect_format, read_table
 from xinyong.ingest.validate import Validated, duplicate_rows
-from xinyong.ingest.workers import ThreadValidator, Validator
+from xinyong.ingest.workers import ThreadValidator, Validator, Whole
 from xinyong.lists.loader import load_declaration
 from xinyong.lists.model import Declaration
 from xinyong.rating.loader import load_schemes
@@ -202,9 +202,12 @@ def open_file(
     provider_code: str,
     validator: Validator,
     actor: str = audit.CLI,
+    source: Path | None = None,
 ) -> Opened:
     """Read a file, find its duplicate rows, start its import and hand every chunk to the
-    validator (which works through them while earlier chunks are written)."""
+    validator (which works through them while earlier chunks are written). ``source``:
+    the file ``data`` was read from, which a validating process reads itself instead of
+    being sent the chunks."""
     summary = ImportSummary(file=name, provider=provider_code)
     if catalogue.provider(provider_code) is None:
         raise NotFound(f"no provider {provider_code!r} in the catalogue", code="unknown_provider")
@@ -237,8 +240,9 @@ def open_file(
         return opened
     today = today_in(settings)
     duplicates = duplicate_rows(table, name)
+    dropped = tuple(sorted({e.row for e in duplicates}))
     if duplicates:
-        table = table.filter(~pl.col(ROW).is_in([e.row for e in duplicates]))
+        table = table.filter(~pl.col(ROW).is_in(dropped))
     summary.rows = table.height + len(read_errors) + len(duplicates)
     with writing(engine) as conn:
         summary.import_id = import_repo.start(
@@ -247,8 +251,9 @@ def open_file(
     summary.status = "running"
     opened.pending = read_errors + duplicates
     size = settings.import_chunk_rows
+    whole = Whole(table, source, summary.sha256, dropped)
     opened.chunks = [
-        validator.submit(table.slice(start, size), provider_code, name, today)
+        validator.submit_part(whole, start, size, provider_code, name, today)
         for start in range(0, table.height, size)
     ]
     return opened
@@ -479,6 +484,7 @@ def import_files(
                     provider_code=provider,
                     validator=worker,
                     actor=actor,
+                    source=file,
                 )
             except XinyongError as exc:
                 failures.append(RowError(file.name, 0, None, exc.code, exc.message))
