@@ -15,6 +15,7 @@ from tests.factories import csv_bytes, judgment, penalty, ric, uscc
 from xinyong.catalogue.model import Catalogue
 from xinyong.db.engine import make_engine, writing
 from xinyong.db.migrate import upgrade
+from xinyong.db.tables import metadata
 from xinyong.ingest.importer import ImportSummary, files_to_import, import_files
 from xinyong.ingest.workers import ProcessValidator
 from xinyong.settings import Settings
@@ -27,13 +28,27 @@ DUMPS = {
     "records": "SELECT r.id, provider_code, provider_record_id, record_type, e.code, "
     "current_version, current_hash FROM records r JOIN entities e ON e.id = r.entity_id",
     "versions": "SELECT record_id, version, e.code, record_type, subject_name, severity, "
-    "legal_basis, document_number, decided_on, publicity_until, ended_on, fields, "
-    "content_hash FROM record_versions v JOIN entities e ON e.id = v.entity_id",
-    "name_search": "SELECT e.code FROM entity_names_fts f JOIN entity_names n ON n.id = f.rowid "
-    "JOIN entities e ON e.id = n.entity_id WHERE entity_names_fts MATCH '\"鑫达贸\"'",
-    "short_name_search": "SELECT e.code FROM entity_name_chars c "
-    "JOIN entity_names n ON n.id = c.rowid JOIN entities e ON e.id = n.entity_id "
-    "WHERE entity_name_chars MATCH '\"鑫\"'",
+    "legal_basis, document_number, decided_on, publicity_until, ended_on, "
+    "CAST(fields AS TEXT), content_hash "
+    "FROM record_versions v JOIN entities e ON e.id = v.entity_id",
+}
+#: The name-search structures, which each database fills its own way.
+SEARCH = {
+    "sqlite": {
+        "name_search": "SELECT e.code FROM entity_names_fts f "
+        "JOIN entity_names n ON n.id = f.rowid JOIN entities e ON e.id = n.entity_id "
+        "WHERE entity_names_fts MATCH '\"鑫达贸\"'",
+        "short_name_search": "SELECT e.code FROM entity_name_chars c "
+        "JOIN entity_names n ON n.id = c.rowid JOIN entities e ON e.id = n.entity_id "
+        "WHERE entity_name_chars MATCH '\"鑫\"'",
+    },
+    "postgresql": {
+        "name_search": "SELECT e.code FROM entity_names n JOIN entities e ON e.id = n.entity_id "
+        "WHERE n.name LIKE '%鑫达贸%'",
+        "short_name_search": "SELECT e.code FROM entity_name_grams g "
+        "JOIN entity_names n ON n.id = g.name_id JOIN entities e ON e.id = n.entity_id "
+        "WHERE g.gram = '鑫'",
+    },
 }
 
 
@@ -67,8 +82,20 @@ def _second(folder: Path) -> Path:
 
 
 def _dump(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
+    queries = DUMPS | SEARCH[engine.dialect.name]
     with engine.connect() as conn:
-        return {k: sorted(tuple(r) for r in conn.execute(text(q))) for k, q in DUMPS.items()}
+        return {k: sorted(tuple(r) for r in conn.execute(text(q))) for k, q in queries.items()}
+
+
+def _leftovers(engine: Engine, beside: Path) -> list[str]:
+    """Scratch folders beside a SQLite store, scratch tables in a PostgreSQL one."""
+    if engine.dialect.name == "sqlite":
+        return [p.name for p in beside.glob(f"{scratch.PREFIX}*")]
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT tablename FROM pg_tables WHERE tablename LIKE 'xy\\_scratch\\_%'")
+        )
+        return [str(r[0]) for r in rows]
 
 
 def _totals(summaries: list[ImportSummary]) -> list[tuple[Any, ...]]:
@@ -78,47 +105,99 @@ def _totals(summaries: list[ImportSummary]) -> list[tuple[Any, ...]]:
     ]
 
 
+def _empty(engine: Engine) -> None:
+    tables = ", ".join(t.name for t in metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+def _load(
+    engine: Engine, catalogue: Catalogue, loads: list[Path], in_process: bool
+) -> tuple[list[list[tuple[Any, ...]]], dict[str, list[tuple[Any, ...]]]]:
+    settings = Settings(import_chunk_rows=7)
+    totals = []
+    for load in loads:
+        files = files_to_import(load, None)
+        if not in_process:
+            summaries, _ = import_files(engine, catalogue, settings, files)
+        else:
+            with ProcessValidator(catalogue, engine) as validator:
+                assert validator.area is not None
+                summaries, _ = import_files(engine, catalogue, settings, files, validator=validator)
+        totals.append(_totals(summaries))
+    return totals, _dump(engine)
+
+
+def test_staged_by_the_validating_process_is_stored_as_staged_by_the_writer(
+    engine: Engine, db_url: str, catalogue: Catalogue, tmp_path: Path
+) -> None:
+    loads = [_first(tmp_path / "one"), _second(tmp_path / "two")]
+    by_writer = _store(tmp_path / "w" / "a.db") if engine.dialect.name == "sqlite" else engine
+    written, written_dump = _load(by_writer, catalogue, loads, in_process=False)
+    if engine.dialect.name == "postgresql":
+        _empty(engine)
+    staged, staged_dump = _load(engine, catalogue, loads, in_process=True)
+    assert staged == written
+    assert staged[1][0][1:4] == (5, 10, 11)  # accepted, unchanged, corrected (J10-J25)
+    assert staged_dump == written_dump
+    assert len(staged_dump["names"]) == len(staged_dump["entities"]) + 1  # a new variant
+    assert len(staged_dump["name_search"]) == 20
+    assert len(staged_dump["short_name_search"]) == 55
+    assert _leftovers(engine, tmp_path) == []
+    if engine.dialect.name == "sqlite":  # no file is left attached to a pooled connection
+        with engine.connect() as conn:
+            attached = conn.exec_driver_sql("PRAGMA database_list").all()
+        assert [name for _, name, _ in attached] == ["main", "temp"]
+
+
+def test_each_scratch_file_goes_once_its_chunk_is_written(
+    catalogue: Catalogue, tmp_path: Path
+) -> None:
+    engine = _store(tmp_path / "store.db")
+    with ProcessValidator(catalogue, engine) as validator:
+        assert validator.area is not None
+        folder = validator.area.place.folder
+        assert folder is not None
+        assert Path(folder).parent == tmp_path
+        files = files_to_import(_first(tmp_path / "one"), None)
+        import_files(engine, catalogue, Settings(import_chunk_rows=7), files, validator=validator)
+        assert list(Path(folder).iterdir()) == []
+    assert not Path(folder).exists()
+
+
 def _store(path: Path) -> Engine:
     engine = make_engine(f"sqlite:///{path}")
     upgrade(engine)
     return engine
 
 
-def test_staged_in_scratch_files_is_stored_as_staged_by_the_writer(
-    catalogue: Catalogue, tmp_path: Path
-) -> None:
-    by_writer, by_process = _store(tmp_path / "w" / "a.db"), _store(tmp_path / "p" / "b.db")
-    settings = Settings(import_chunk_rows=7)
-    for load in (_first(tmp_path / "one"), _second(tmp_path / "two")):
-        files = files_to_import(load, None)
-        written, _ = import_files(by_writer, catalogue, settings, files)
-        with ProcessValidator(catalogue, by_process) as validator:
-            assert validator.folder is not None
-            assert validator.folder.parent == tmp_path / "p"
-            staged, _ = import_files(by_process, catalogue, settings, files, validator=validator)
-            assert list(validator.folder.iterdir()) == []  # each file gone once written
-        assert not validator.folder.exists()
-        assert _totals(staged) == _totals(written)
-    assert _totals(staged)[0][1:4] == (5, 10, 11)  # accepted, unchanged, corrected (J10-J25)
-    dumps = _dump(by_process)
-    assert dumps == _dump(by_writer)
-    assert len(dumps["names"]) == len(dumps["entities"]) + 1  # the new name is a variant
-    assert len(dumps["name_search"]) == 20
-    assert len(dumps["short_name_search"]) == 55
-    with by_process.connect() as conn:  # no file is left attached to a pooled connection
-        attached = conn.exec_driver_sql("PRAGMA database_list").all()
-    assert [name for _, name, _ in attached] == ["main", "temp"]
-
-
-def test_postgresql_and_in_memory_stores_stage_as_before(
-    catalogue: Catalogue, postgres_engine: Engine
-) -> None:
-    assert scratch.folder_for(postgres_engine) is None
-    assert scratch.folder_for(make_engine("sqlite://")) is None
-    with ProcessValidator(catalogue, postgres_engine) as validator:
-        assert validator.folder is None
+def test_in_memory_sqlite_stages_as_before(postgres_engine: Engine) -> None:
+    assert scratch.open_area(make_engine("sqlite://")) is None
     with pytest.raises(ValueError, match="only SQLite"), writing(postgres_engine, {"x": "y"}):
         pass
+
+
+def test_a_killed_imports_scratch_tables_are_dropped_by_the_next(
+    catalogue: Catalogue, postgres_engine: Engine
+) -> None:
+    """Tables of a token whose lock nobody holds are a killed import's; those of a token
+    held (by a running import's area) stay."""
+    dead, held = "0badc0de", "0000beef"
+    with postgres_engine.begin() as conn:
+        for token in (dead, held):
+            conn.execute(text(f"DROP TABLE IF EXISTS xy_scratch_{token}_abc_staging"))
+            conn.execute(text(f"CREATE UNLOGGED TABLE xy_scratch_{token}_abc_staging (a int)"))
+    holder = postgres_engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+    holder.execute(text("SELECT pg_advisory_lock(:c, :k)"), {"c": 0x5859, "k": int(held, 16)})
+    try:
+        with ProcessValidator(catalogue, postgres_engine) as validator:
+            assert validator.area is not None
+            assert _leftovers(postgres_engine, Path()) == [f"xy_scratch_{held}_abc_staging"]
+    finally:
+        holder.invalidate()  # its session ends, and the lock with it
+        holder.close()
+    with ProcessValidator(catalogue, postgres_engine):  # now nobody holds it
+        assert _leftovers(postgres_engine, Path()) == []
 
 
 def test_a_killed_imports_scratch_folder_is_removed_by_the_next(
@@ -136,6 +215,7 @@ def test_a_killed_imports_scratch_folder_is_removed_by_the_next(
     with ProcessValidator(catalogue, engine) as validator:
         assert not dead.exists()
         assert live.exists()  # a running import's
-        assert validator.folder is not None
-        assert validator.folder.exists()
+        assert validator.area is not None
+        assert validator.area.place.folder is not None
+        assert Path(validator.area.place.folder).exists()
     assert sorted(p.name for p in tmp_path.glob(f"{scratch.PREFIX}*")) == [live.name]

@@ -274,7 +274,10 @@ def _write_checked(
     if checked.scratch is None:
         return write_rows(conn, checked.rows, **common)
     staged = checked.scratch
-    return write_staged(conn, staged.height, staged.has_persons, at=scratch.STAGED, **common)
+    at = scratch.staged_at(staged)
+    written = write_staged(conn, staged.height, staged.has_persons, at=at, **common)
+    scratch.finish(conn, staged)
+    return written
 
 
 def write_file(

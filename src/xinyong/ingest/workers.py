@@ -3,9 +3,9 @@
 By default a thread (:class:`ThreadValidator`): Polars releases the GIL, python-stdnum and
 the message building do not, so the thread overlaps only part of the work. Long imports
 (the CLI's ``xinyong import`` and ``xinyong demo``) use :class:`ProcessValidator`: a
-second process validates while this one writes, on another core. Into a SQLite store, that
-process also stages the valid rows in scratch files (:mod:`xinyong.store.scratch`), so that
-the writer binds none of their values.
+second process validates while this one writes, on another core. That process also stages
+the valid rows itself (:mod:`xinyong.store.scratch`), so that the writer binds none of
+their values, and reads each file itself, instead of being sent its chunks.
 
 The library never starts a process by itself: a process pool started from a script
 without an ``if __name__ == "__main__"`` guard would run the script again. The CLI owns
@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import multiprocessing
-import shutil
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,17 +38,18 @@ class Validator:
     """Validates chunks of one catalogue's records on a worker; ``submit`` returns at once."""
 
     def __init__(
-        self, executor: Executor, catalogue: Catalogue | None, folder: Path | None = None
+        self, executor: Executor, catalogue: Catalogue | None, area: scratch.Area | None = None
     ) -> None:
         self._executor = executor
         self._catalogue = catalogue
-        self.folder = folder  # scratch files go here, if any
+        self.area = area  # where the valid rows are staged, if anywhere
+        self._place = area.place if area is not None else None
 
     def submit(
         self, chunk: pl.DataFrame, provider_code: str, file: str, today: dt.date
     ) -> Future[Validated]:
         return self._executor.submit(
-            _validate, chunk, self._catalogue, provider_code, file, today, self.folder
+            _validate, chunk, self._catalogue, provider_code, file, today, self._place
         )
 
     def submit_part(
@@ -60,8 +60,8 @@ class Validator:
 
     def close(self) -> None:
         self._executor.shutdown(wait=True, cancel_futures=True)
-        if self.folder is not None:
-            shutil.rmtree(self.folder, ignore_errors=True)
+        if self.area is not None:
+            self.area.close()
 
     def __enter__(self) -> Validator:
         return self
@@ -95,17 +95,17 @@ class ThreadValidator(Validator):
 
 class ProcessValidator(Validator):
     """One ``spawn``-ed process that holds the catalogue (sent once, at start). With
-    ``engine`` (a SQLite store), it stages the valid rows in scratch files beside it."""
+    ``engine``, it stages the valid rows itself, in a scratch area of that store."""
 
     def __init__(self, catalogue: Catalogue, engine: Engine | None = None) -> None:
-        beside = scratch.folder_for(engine) if engine is not None else None
+        area = scratch.open_area(engine) if engine is not None else None
         pool = ProcessPoolExecutor(
             max_workers=1,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_hold,
             initargs=(catalogue,),
         )
-        super().__init__(pool, None, scratch.scratch_folder(beside) if beside else None)
+        super().__init__(pool, None, area)
 
     def submit_part(
         self, whole: Whole, start: int, size: int, provider_code: str, file: str, today: dt.date
@@ -117,7 +117,7 @@ class ProcessValidator(Validator):
             return super().submit_part(whole, start, size, provider_code, file, today)
         read = (str(whole.source), whole.sha256, whole.dropped)
         return self._executor.submit(
-            _validate_part, read, start, size, provider_code, file, today, self.folder
+            _validate_part, read, start, size, provider_code, file, today, self._place
         )
 
 
@@ -151,7 +151,7 @@ def _validate_part(
     provider_code: str,
     file: str,
     today: dt.date,
-    folder: Path | None,
+    place: scratch.Place | None,
 ) -> Validated:
     """Validate a chunk of a file, read (and its duplicates dropped) as the importer did."""
     global _read
@@ -167,7 +167,7 @@ def _validate_part(
         if read[2]:
             table = table.filter(~pl.col(ROW).is_in(read[2]))
         _read = (read, table)
-    return _validate(_read[1].slice(start, size), None, provider_code, file, today, folder)
+    return _validate(_read[1].slice(start, size), None, provider_code, file, today, place)
 
 
 def _validate(
@@ -176,12 +176,12 @@ def _validate(
     provider_code: str,
     file: str,
     today: dt.date,
-    folder: Path | None = None,
+    place: scratch.Place | None = None,
 ) -> Validated:
     used = catalogue or _held
     assert used is not None, "the worker holds no catalogue"
     checked = validate_table(chunk, used, provider_code, file=file, today=today, duplicates=False)
-    if folder is None or checked.rows.height == 0:
+    if place is None or checked.rows.height == 0:
         return checked
-    staged = scratch.put(folder, staging_of(checked.rows))
+    staged = scratch.put(place, staging_of(checked.rows))
     return Validated(checked.rows.clear(), checked.errors, staged)
