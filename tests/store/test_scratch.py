@@ -194,7 +194,7 @@ def test_a_killed_imports_scratch_tables_are_dropped_by_the_next(
             assert validator.area is not None
             assert _leftovers(postgres_engine, Path()) == [f"xy_scratch_{held}_abc_staging"]
     finally:
-        holder.invalidate()  # its session ends, and the lock with it
+        holder.execute(text("SELECT pg_advisory_unlock(:c, :k)"), {"c": 0x5859, "k": int(held, 16)})
         holder.close()
     with ProcessValidator(catalogue, postgres_engine):  # now nobody holds it
         assert _leftovers(postgres_engine, Path()) == []
