@@ -62,9 +62,16 @@ def test_killed_import_resumes_without_duplicates(
                 break
             time.sleep(0.01)
     finally:
+        children = _children(proc.pid)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
     assert 300 <= done < rows, f"the import was not caught mid-way ({done} rows done)"
+    if process:  # the validating process does not outlive its killed parent
+        assert children
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and any(_running(c) for c in children):
+            time.sleep(0.1)
+        assert not [c for c in children if _running(c)]
     with engine.connect() as conn:
         committed = conn.execute(select(func.count()).select_from(records)).scalar_one()
         status = conn.execute(select(imports.c.status)).scalar_one()
@@ -109,3 +116,25 @@ def test_killed_import_resumes_without_duplicates(
     first, second = (json.loads(d) for _, d in finished)
     assert (first["status"], first["completed_by"]) == ("interrupted", second["import_id"])
     assert second["status"] == "completed"
+
+
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (Linux: from /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _running(pid: int) -> bool:
+    """Whether process ``pid`` is there and not a zombie (nobody may reap an orphan)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"

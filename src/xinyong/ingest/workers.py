@@ -17,6 +17,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import multiprocessing
+import os
+import threading
+import time
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -135,9 +138,25 @@ def validator_for(
 _held: Catalogue | None = None
 
 
+#: How often the validating process looks whether its parent is still there (seconds).
+PARENT_POLL_SECONDS = 0.5
+
+
 def _hold(catalogue: Catalogue) -> None:
     global _held
     _held = catalogue
+    threading.Thread(
+        target=_end_with, args=(os.getppid(),), name="xinyong-parent-watch", daemon=True
+    ).start()
+
+
+def _end_with(parent: int) -> None:
+    """End this process once its parent has gone. A parent that is killed (SIGKILL) never
+    closes the pool's queues, and the process holds their other end itself, so it would
+    wait for work forever, holding its memory and the file it was reading."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_POLL_SECONDS)
+    os._exit(1)
 
 
 #: The process's last file read: (path, sha256, dropped rows) and its table.
