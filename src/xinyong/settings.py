@@ -99,9 +99,9 @@ class Settings(BaseSettings):
     import_process_min_bytes: int = Field(
         default=8 * 1024 * 1024,
         description="`xinyong import` (and `xinyong demo`) validates inputs of at least "
-        "this many bytes in a second process, which into a SQLite store also stages the "
-        "valid rows in scratch files beside it (xinyong.store.scratch); smaller ones in a "
-        "thread (starting the process takes about a second).",
+        "this many bytes in a second process, which also stages the valid rows itself "
+        "(xinyong.store.scratch: files beside a SQLite store, unlogged tables in "
+        "PostgreSQL); smaller ones in a thread (starting the process takes about a second).",
     )
     max_reported_errors: int = Field(
         default=10_000,

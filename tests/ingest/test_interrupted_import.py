@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, text
 
 from tests.factories import csv_bytes, judgment, uscc
 from xinyong.db import deferred
@@ -92,6 +92,13 @@ def test_killed_import_resumes_without_duplicates(
     )
     assert rerun.returncode == 0, rerun.stderr
     assert list(tmp_path.glob(scratch_folders)) == []  # the killed one's, and its own
+    if db_url.startswith("postgresql"):  # the killed one's unlogged tables, and its own
+        with engine.connect() as conn:
+            tables = conn.execute(
+                text("SELECT tablename FROM pg_tables WHERE tablename LIKE :p"),
+                {"p": scratch.TABLE_PREFIX.replace("_", "\\_") + "%"},
+            ).all()
+        assert tables == []
 
     totals = json.loads(rerun.stdout)
     assert totals["accepted"] + totals["unchanged"] == rows

@@ -67,9 +67,8 @@ VALID_COLUMNS = (
 
 @dataclass(frozen=True)
 class Validated:
-    """The valid rows and the errors. ``scratch``: the valid rows were staged in a scratch
-    file by the process that validated them (:mod:`xinyong.store.scratch`), and ``rows``
-    is empty."""
+    """The valid rows and the errors. ``scratch``: the valid rows were staged by the
+    process that validated them (:mod:`xinyong.store.scratch`), and ``rows`` is empty."""
 
     rows: pl.DataFrame
     errors: list[RowError]

@@ -176,7 +176,8 @@ def resolve_entities(conn: Connection, stamp: dt.datetime, at: Staged | None = N
 
 #: The columns of the staging tables that joins and filters use: the only ones whose
 #: statistics the plans need (sampling the JSON and text columns took most of the time).
-_ANALYZED = {
+#: PostgreSQL's scratch tables (:mod:`xinyong.store.scratch`) are analysed the same way.
+ANALYZED = {
     STAGING: "(row_no, record_id, subject_code)",
     LATEST: "(subject_code)",
     CLASSIFIED: "(row_no, entity_id, status, subject_kind, record_type)",
@@ -199,7 +200,7 @@ def _analyze(conn: Connection, table: str, rows: int | None = None) -> None:
     key = f"xy_analyzed:{table}"
     before = conn.info.get(key)
     if rows is None or before is None or not before / 2 <= rows <= before * 2:
-        conn.execute(text(f"ANALYZE {table} {_ANALYZED[table]}"))
+        conn.execute(text(f"ANALYZE {table} {ANALYZED[table]}"))
         conn.info[key] = rows
 
 

@@ -83,9 +83,8 @@ class Scratch:
 class Area:
     """A validator's scratch area, in the process that owns the validator."""
 
-    def __init__(self, place: Place, engine: Engine, keeper: Connection | None) -> None:
+    def __init__(self, place: Place, keeper: Connection | None = None) -> None:
         self.place = place
-        self._engine = engine
         self._keeper = keeper  # PostgreSQL: the connection that holds the token's lock
 
     def close(self) -> None:
@@ -116,23 +115,12 @@ def open_area(engine: Engine) -> Area | None:
         )
         _drop_abandoned(keeper, token)
         url = engine.url.render_as_string(hide_password=False)
-        return Area(Place(url=url, token=token), engine, keeper)
-    beside = folder_for(engine)
-    if beside is None:
-        return None
-    return Area(Place(folder=str(scratch_folder(beside))), engine, None)
-
-
-def folder_for(engine: Engine) -> Path | None:
-    """Where imports into ``engine``'s SQLite store keep scratch files: beside its file
-    (on the same file system as the store, which is sized for the data); ``None`` for
-    in-memory SQLite and PostgreSQL."""
-    if engine.dialect.name != "sqlite":
-        return None
+        return Area(Place(url=url, token=token), keeper)
+    # beside the SQLite file: on the same file system as the store, sized for the data
     database = engine.url.database
     if not database or database == ":memory:" or database.startswith("file:"):
         return None
-    return Path(database).resolve().parent
+    return Area(Place(folder=str(scratch_folder(Path(database).resolve().parent))))
 
 
 def scratch_folder(beside: Path) -> Path:
@@ -206,7 +194,7 @@ def _put_sqlite(folder: Path, staging: Staging) -> Scratch:
         con.execute("PRAGMA journal_mode=OFF")
         con.execute("PRAGMA synchronous=OFF")
         con.execute("BEGIN")
-        for table, body, columns, frame in _tables_of(staging):
+        for table, body, columns, frame, _ in _tables_of(staging):
             con.execute(f"CREATE TABLE {table} {body}")
             names = ", ".join(columns)
             marks = ", ".join("?" * len(columns))
@@ -233,19 +221,20 @@ def _put_postgresql(place: Place, staging: Staging) -> Scratch:
         engine = _engines[place.url] = make_engine(place.url)
     prefix = f"{TABLE_PREFIX}{place.token}_{uuid.uuid4().hex[:12]}"
     with writing(engine) as conn:
-        for table, body, columns, frame in _tables_of(staging):
+        for table, body, columns, frame, source in _tables_of(staging):
             name = f"{prefix}_{table}"
             conn.execute(text(f"CREATE UNLOGGED TABLE {name} {body}"))
             bulk_insert(conn, name, columns, frame.rows())
-            joined = "(row_no, record_id, subject_code)" if table == "staging" else "(subject_code)"
-            conn.execute(text(f"ANALYZE {name} {joined}"))
+            conn.execute(text(f"ANALYZE {name} {repo.ANALYZED[source]}"))
     return Scratch(prefix, staging.height, staging.has_persons, postgresql=True)
 
 
-def _tables_of(staging: Staging) -> tuple[tuple[str, str, tuple[str, ...], Any], ...]:
+def _tables_of(staging: Staging) -> tuple[tuple[str, str, tuple[str, ...], Any, str], ...]:
+    """Per scratch table: its name, columns' DDL, columns, rows, and the staging table of
+    the writer's that it stands for."""
     return (
-        ("staging", repo.STAGING_BODY, repo.STAGING_COLUMNS, staging.staged),
-        ("latest", repo.LATEST_BODY, repo.LATEST_COLUMNS, staging.latest),
+        ("staging", repo.STAGING_BODY, repo.STAGING_COLUMNS, staging.staged, repo.STAGING),
+        ("latest", repo.LATEST_BODY, repo.LATEST_COLUMNS, staging.latest, repo.LATEST),
     )
 
 
